@@ -1,0 +1,88 @@
+using System.Reflection;
+using LossLandscape;
+using LossLandscape.Cli.Commands;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace LossLandscape.Cli;
+
+/// <summary>Entry point of <c>llscape</c>.</summary>
+public static class Program
+{
+    /// <summary>Exit code: success.</summary>
+    public const int Ok = 0;
+    /// <summary>Exit code: the computation failed.</summary>
+    public const int Failure = 1;
+    /// <summary>Exit code: bad usage or bad input.</summary>
+    public const int BadInput = 2;
+
+    /// <summary>Runs the command line.</summary>
+    public static int Main(string[] args) => Run(args, null, null);
+
+    /// <summary>Runs the command line with the given consoles (tests pass their own).</summary>
+    public static int Run(string[] args, IAnsiConsole? console, IAnsiConsole? errorConsole)
+    {
+        Error = errorConsole ?? AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+        var app = new CommandApp();
+        app.Configure(config =>
+        {
+            config.SetApplicationName("llscape");
+            config.SetApplicationVersion(Version);
+            config.PropagateExceptions();
+            if (console is not null) config.ConfigureConsole(console);
+            config.ValidateExamples();
+            config.AddBranch("model", model =>
+            {
+                model.SetDescription("Inspect model specs.");
+                model.AddCommand<ModelInfoCommand>("info")
+                    .WithDescription("Print a model's layers and parameter count.")
+                    .WithExample("model", "info", "mlp:784-500-300-10");
+            });
+        });
+
+        bool verbose = args.Contains("--verbose") || args.Contains("-v");
+        try
+        {
+            return app.Run(args);
+        }
+        catch (CommandAppException ex)
+        {
+            return Report(ex, BadInput, verbose, "usage");
+        }
+        catch (LossLandscapeException ex)
+        {
+            return Report(ex, BadInput, verbose, "error");
+        }
+        catch (OperationCanceledException ex)
+        {
+            return Report(ex, Failure, verbose, "cancelled");
+        }
+        catch (Exception ex)
+        {
+            return Report(ex, Failure, verbose, "failed");
+        }
+    }
+
+    /// <summary>Where errors go (standard error unless a test says otherwise).</summary>
+    internal static IAnsiConsole Error { get; private set; } = AnsiConsole.Console;
+
+    /// <summary>The tool's version (informational version without build metadata).</summary>
+    public static string Version
+    {
+        get
+        {
+            var v = typeof(Program).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";
+            int plus = v.IndexOf('+', StringComparison.Ordinal);
+            return plus >= 0 ? v[..plus] : v;
+        }
+    }
+
+    private static int Report(Exception ex, int code, bool verbose, string label)
+    {
+        var err = Error;
+        err.MarkupLine($"[red]{label}:[/] {Markup.Escape(ex.Message)}");
+        if (verbose) err.WriteException(ex);
+        else if (code == BadInput && label == "usage") err.MarkupLine("Run [bold]llscape --help[/] for the commands and options.");
+        return code;
+    }
+}
