@@ -1,0 +1,38 @@
+using LossLandscape.Data;
+using static TorchSharp.torch;
+
+namespace LossLandscape.Losses;
+
+/// <summary>Mean loss and accuracy of a model on a data set.</summary>
+/// <param name="Loss">(1/P) sum_i l(f(x_i), y_i).</param>
+/// <param name="Accuracy">Fraction of correct predictions, in [0, 1].</param>
+/// <param name="Count">P.</param>
+public sealed record EvaluationResult(double Loss, double Accuracy, long Count);
+
+/// <summary>Evaluates models on whole data sets in chunks, so memory is bounded by the chunk, not the data set.</summary>
+public static class Evaluation
+{
+    /// <summary>
+    /// Computes the mean loss and the accuracy of <paramref name="model"/> over <paramref name="data"/> in chunks of
+    /// <paramref name="chunkSize"/>, under <c>no_grad</c>, in the model's current train/eval mode (callers choose;
+    /// evaluation normally runs in eval mode). Per-chunk sums are accumulated in float64, so the result does not
+    /// depend on the chunk size beyond rounding.
+    /// </summary>
+    public static EvaluationResult Evaluate(nn.Module<Tensor, Tensor> model, LossFunction loss, Dataset data, long chunkSize = 1000)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(loss);
+        ArgumentNullException.ThrowIfNull(data);
+        using var _ = no_grad();
+        double sum = 0;
+        long correct = 0;
+        foreach (var (x, y) in data.Chunks(chunkSize))
+        {
+            using var scope = NewDisposeScope();
+            var output = model.call(x);
+            sum += loss.PerSample(output, y).to(ScalarType.Float64).sum().item<double>();
+            correct += loss.Correct(output, y);
+        }
+        return new EvaluationResult(sum / data.Count, (double)correct / data.Count, data.Count);
+    }
+}
