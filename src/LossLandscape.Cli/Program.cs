@@ -38,6 +38,18 @@ public static class Program
                     .WithDescription("Print a model's layers and parameter count.")
                     .WithExample("model", "info", "mlp:784-500-300-10");
             });
+            config.AddCommand<InterpolateCommand>("interpolate")
+                .WithDescription("Loss and accuracy along the line between two models (extrapolation included).");
+            config.AddCommand<SurfaceCommand>("surface")
+                .WithDescription("Loss on a plane around a model (filter-normalized, random, given directions or three models); --shard i/n for one shard.");
+            config.AddCommand<MergeCommand>("merge")
+                .WithDescription("Merge the shards of a surface into one grid.");
+            config.AddCommand<ConnectCommand>("connect")
+                .WithDescription("A low-loss path between two minima (Bezier or string method) against the straight line.");
+            config.AddCommand<SharpnessCommand>("sharpness")
+                .WithDescription("Keskar et al.'s epsilon-sharpness of a model.");
+            config.AddCommand<TrajectoryCommand>("trajectory")
+                .WithDescription("A training run's checkpoints on their top-2 PCA plane with the loss underneath.");
         });
 
         bool verbose = args.Contains("--verbose") || args.Contains("-v");

@@ -1,0 +1,103 @@
+using System.ComponentModel;
+using LossLandscape.Landscape;
+using LossLandscape.Parameters;
+using LossLandscape.Plotting;
+using Spectre.Console;
+using Spectre.Console.Cli;
+using static LossLandscape.Cli.Commands.ProbeCommandSupport;
+
+namespace LossLandscape.Cli.Commands;
+
+/// <summary><c>llscape connect</c>: a low-loss path between two minima, against the straight line.</summary>
+public sealed class ConnectCommand : Command<ConnectCommand.Settings>
+{
+    /// <summary>Options.</summary>
+    public sealed class Settings : ProbeSettings
+    {
+        /// <summary>First end.</summary>
+        [CommandOption("--from <FILE>")]
+        [Description("Checkpoint of the first minimum.")]
+        public string From { get; init; } = "";
+
+        /// <summary>Second end.</summary>
+        [CommandOption("--to <FILE>")]
+        [Description("Checkpoint of the second minimum.")]
+        public string To { get; init; } = "";
+
+        /// <summary>Method.</summary>
+        [CommandOption("--method <METHOD>")]
+        [Description("bezier (quadratic Bezier with a trained middle point, default) or string (string method with fixed ends).")]
+        [DefaultValue("bezier")]
+        public string Method { get; init; } = "bezier";
+
+        /// <summary>Steps.</summary>
+        [CommandOption("--steps <N>")]
+        [Description("Optimization steps. Default: 200.")]
+        [DefaultValue(200)]
+        public int Steps { get; init; } = 200;
+
+        /// <summary>Learning rate.</summary>
+        [CommandOption("--lr <RATE>")]
+        [Description("Learning rate (Adam for Bezier, gradient steps for the string). Default: 0.01.")]
+        [DefaultValue(0.01)]
+        public double LearningRate { get; init; } = 0.01;
+
+        /// <summary>Batch size.</summary>
+        [CommandOption("--batch-size <N>")]
+        [Description("Minibatch per step (a contiguous window at a random offset). Default: the whole training set.")]
+        public long? BatchSize { get; init; }
+
+        /// <summary>Images.</summary>
+        [CommandOption("--images <N>")]
+        [Description("Interior images of the string. Default: 8.")]
+        [DefaultValue(8)]
+        public int Images { get; init; } = 8;
+
+        /// <summary>Evaluation points.</summary>
+        [CommandOption("--points <N>")]
+        [Description("Points t in [0, 1] at which line and path are evaluated. Default: 21.")]
+        [DefaultValue(21)]
+        public int Points { get; init; } = 21;
+
+        /// <inheritdoc />
+        public override ValidationResult Validate()
+        {
+            if (string.IsNullOrWhiteSpace(From) || string.IsNullOrWhiteSpace(To)) return ValidationResult.Error("--from and --to are required (two checkpoints).");
+            return base.Validate();
+        }
+    }
+
+    /// <inheritdoc />
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var method = settings.Method.Trim().ToLowerInvariant() switch
+        {
+            "bezier" => PathMethod.Bezier,
+            "string" or "neb" => PathMethod.String,
+            _ => throw new LossLandscapeException($"Path method '{settings.Method}' is not known: use bezier or string."),
+        };
+        var options = settings.ToProbeOptions();
+        var runtime = settings.ToRuntimeOptions().Apply();
+        using var model = LoadModel(settings.Model, null, runtime);
+        var space = new ParameterSpace(model);
+        var a = PointOf(model, space, settings.From);
+        var b = PointOf(model, space, settings.To);
+        LoadInto(model, settings.From);
+        using var train = ResolveData(settings.Data, runtime);
+        using var test = settings.TestData is null ? null : ResolveData(settings.TestData, runtime);
+        var probe = new LandscapeProbe(model, train, test, options, space);
+        var r = PathFinder.Connect(probe, a.Theta, b.Theta, new PathOptions
+        {
+            Method = method, Steps = settings.Steps, LearningRate = settings.LearningRate, BatchSize = settings.BatchSize,
+            Images = settings.Images, EvaluationPoints = settings.Points, Seed = (int)settings.Seed,
+        });
+        var table = new Table().AddColumns("t", "line loss", "line accuracy", $"{r.Method} loss", $"{r.Method} accuracy");
+        for (int k = 0; k < r.Path.Count; k++)
+            table.AddRow(F(r.Path[k].T), F(r.Line[k].Loss), F(r.Line[k].Accuracy), F(r.Path[k].Loss), F(r.Path[k].Accuracy));
+        AnsiConsole.Write(table);
+        AnsiConsole.MarkupLine($"barrier: line {F(r.LineBarrier)}, {r.Method} {F(r.PathBarrier)}; BatchNorm: {r.BatchNorm}");
+        WriteOutputs(settings, new { command = "connect", model = settings.Model, from = settings.From, to = settings.To, data = settings.Data, testData = settings.TestData, result = r },
+            () => LandscapeFiles.PathCsv(r), path => LandscapePlots.Path(r, path));
+        return 0;
+    }
+}

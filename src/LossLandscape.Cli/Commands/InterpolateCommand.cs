@@ -1,0 +1,73 @@
+using System.ComponentModel;
+using LossLandscape.Landscape;
+using LossLandscape.Parameters;
+using LossLandscape.Plotting;
+using Spectre.Console;
+using Spectre.Console.Cli;
+using static LossLandscape.Cli.Commands.ProbeCommandSupport;
+
+namespace LossLandscape.Cli.Commands;
+
+/// <summary><c>llscape interpolate</c>: loss and accuracy along the line between two models.</summary>
+public sealed class InterpolateCommand : Command<InterpolateCommand.Settings>
+{
+    /// <summary>Options.</summary>
+    public sealed class Settings : ProbeSettings
+    {
+        /// <summary>First model.</summary>
+        [CommandOption("--from <FILE>")]
+        [Description("Checkpoint of theta_A (a = 0).")]
+        public string From { get; init; } = "";
+
+        /// <summary>Second model.</summary>
+        [CommandOption("--to <FILE>")]
+        [Description("Checkpoint of theta_B (a = 1).")]
+        public string To { get; init; } = "";
+
+        /// <summary>Coefficients.</summary>
+        [CommandOption("--alphas <ALPHAS>")]
+        [Description("START:STOP:COUNT or a comma-separated list. Default: -1:2:31.")]
+        [DefaultValue("-1:2:31")]
+        public string Alphas { get; init; } = "-1:2:31";
+
+        /// <summary>Norm-preserving variant.</summary>
+        [CommandOption("--norm-preserving")]
+        [Description("Rescale each point to the norm (1 - a)|theta_A| + a|theta_B|.")]
+        public bool NormPreserving { get; init; }
+
+        /// <inheritdoc />
+        public override ValidationResult Validate()
+        {
+            if (string.IsNullOrWhiteSpace(From) || string.IsNullOrWhiteSpace(To)) return ValidationResult.Error("--from and --to are required (two checkpoints).");
+            return base.Validate();
+        }
+    }
+
+    /// <inheritdoc />
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var alphas = Landscape.Alphas.Parse(settings.Alphas);
+        var options = settings.ToProbeOptions();
+        var runtime = settings.ToRuntimeOptions().Apply();
+        using var model = LoadModel(settings.Model, null, runtime);
+        var space = new ParameterSpace(model);
+        var a = PointOf(model, space, settings.From);
+        var b = PointOf(model, space, settings.To);
+        LoadInto(model, settings.From);
+        using var train = ResolveData(settings.Data, runtime);
+        using var test = settings.TestData is null ? null : ResolveData(settings.TestData, runtime);
+        var probe = new LandscapeProbe(model, train, test, options, space);
+        var r = probe.Interpolate(a, b, alphas, settings.NormPreserving);
+
+        var table = new Table().AddColumns("alpha", "loss", "accuracy");
+        if (test is not null) table.AddColumns("test loss", "test accuracy");
+        foreach (var p in r.Points)
+            table.AddRow(test is null ? new[] { F(p.Alpha), F(p.Loss), F(p.Accuracy) } : new[] { F(p.Alpha), F(p.Loss), F(p.Accuracy), F(p.TestLoss), F(p.TestAccuracy) });
+        AnsiConsole.Write(table);
+        AnsiConsole.MarkupLine($"BatchNorm: {r.BatchNorm}; norm-preserving: {(r.NormPreserving ? "yes" : "no")}");
+        WriteOutputs(settings,
+            new { command = "interpolate", model = settings.Model, from = settings.From, to = settings.To, data = settings.Data, testData = settings.TestData, r.Kind, r.NormPreserving, r.BatchNorm, r.Loss, r.NormA, r.NormB, r.Points },
+            () => LandscapeFiles.LineCsv(r), path => LandscapePlots.Line(r, path));
+        return 0;
+    }
+}

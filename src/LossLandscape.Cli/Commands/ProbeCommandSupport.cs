@@ -1,0 +1,190 @@
+using System.ComponentModel;
+using LossLandscape.Checkpoints;
+using LossLandscape.Data;
+using LossLandscape.Landscape;
+using LossLandscape.Losses;
+using LossLandscape.Models;
+using LossLandscape.Parameters;
+using LossLandscape.Runtime;
+using Spectre.Console;
+using Spectre.Console.Cli;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace LossLandscape.Cli.Commands;
+
+/// <summary>Options shared by the landscape commands (interpolate, surface, connect, sharpness, trajectory).</summary>
+public class ProbeSettings : GlobalSettings
+{
+    /// <summary>Model spec.</summary>
+    [CommandOption("--model <SPEC>")]
+    [Description("Model spec, for example mlp:784-500-300-10.")]
+    public string Model { get; init; } = "";
+
+    /// <summary>Training data.</summary>
+    [CommandOption("--data <DATA>")]
+    [Description("Training data: FILE.safetensors with tensors x (float) and y (int64).")]
+    public string Data { get; init; } = "";
+
+    /// <summary>Test data.</summary>
+    [CommandOption("--test-data <DATA>")]
+    [Description("Optional test data, measured beside the training data.")]
+    public string? TestData { get; init; }
+
+    /// <summary>Loss.</summary>
+    [CommandOption("--loss <LOSS>")]
+    [Description("ce (default), mse or hinge.")]
+    [DefaultValue("ce")]
+    public string Loss { get; init; } = "ce";
+
+    /// <summary>BatchNorm policy.</summary>
+    [CommandOption("--bn <POLICY>")]
+    [Description("BatchNorm policy: eval, interpolate (line scans between two models) or recompute. Default: recompute for models with BatchNorm, else eval.")]
+    public string? BatchNorm { get; init; }
+
+    /// <summary>Recompute batches.</summary>
+    [CommandOption("--bn-batches <N>")]
+    [Description("Training batches the BatchNorm recomputation averages over. Default: 8.")]
+    [DefaultValue(8)]
+    public int BatchNormBatches { get; init; } = 8;
+
+    /// <summary>Recompute batch size.</summary>
+    [CommandOption("--bn-batch-size <N>")]
+    [Description("Batch size of the BatchNorm recomputation. Default: 128.")]
+    [DefaultValue(128L)]
+    public long BatchNormBatchSize { get; init; } = 128;
+
+    /// <summary>Chunk size.</summary>
+    [CommandOption("--chunk <N>")]
+    [Description("Examples per forward pass (memory bound). Default: 1000.")]
+    [DefaultValue(1000L)]
+    public long Chunk { get; init; } = 1000;
+
+    /// <summary>JSON output.</summary>
+    [CommandOption("--json <FILE>")]
+    [Description("Write the result as JSON.")]
+    public string? Json { get; init; }
+
+    /// <summary>CSV output.</summary>
+    [CommandOption("--csv <FILE>")]
+    [Description("Write the result as CSV.")]
+    public string? Csv { get; init; }
+
+    /// <summary>Plot output.</summary>
+    [CommandOption("--plot <FILE>")]
+    [Description("Write a plot (.png or .svg).")]
+    public string? Plot { get; init; }
+
+    /// <inheritdoc />
+    public override ValidationResult Validate()
+    {
+        if (string.IsNullOrWhiteSpace(Model)) return ValidationResult.Error("--model is required (for example --model mlp:784-500-300-10).");
+        if (string.IsNullOrWhiteSpace(Data)) return ValidationResult.Error("--data is required (FILE.safetensors with tensors x and y).");
+        return base.Validate();
+    }
+
+    /// <summary>The probe options these settings describe.</summary>
+    public ProbeOptions ToProbeOptions() => new()
+    {
+        Loss = LossFunction.Parse(Loss),
+        ChunkSize = Chunk,
+        BatchNorm = BatchNorms.Parse(BatchNorm),
+        RecomputeBatches = BatchNormBatches,
+        RecomputeBatchSize = BatchNormBatchSize,
+    };
+}
+
+/// <summary>Loading models and data for the landscape commands; the one place where a data argument is resolved.</summary>
+public static class ProbeCommandSupport
+{
+    /// <summary>
+    /// Resolves a data argument to a data set on the run's device and dtype. Today: <c>FILE.safetensors</c> holding
+    /// <c>x</c> (floating point, [P, ...]) and <c>y</c> (int64, [P]).
+    /// </summary>
+    /// <exception cref="LossLandscapeException">The argument is neither such a file nor a known data set.</exception>
+    public static Dataset ResolveData(string spec, ResolvedRuntime runtime)
+    {
+        ArgumentNullException.ThrowIfNull(runtime);
+        var s = (spec ?? "").Trim();
+        if (!s.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase))
+            throw new LossLandscapeException($"Data '{spec}' is not known: pass FILE.safetensors with tensors x (float) and y (int64).");
+        if (!File.Exists(s)) throw new LossLandscapeException($"Data file '{s}' does not exist.");
+        var tensors = Safetensors.Load(s);
+        try
+        {
+            if (!tensors.TryGetValue("x", out var x) || !tensors.TryGetValue("y", out var y))
+                throw new LossLandscapeException($"Data file '{s}' must hold tensors 'x' and 'y'; it holds: {string.Join(", ", tensors.Keys)}.");
+            if (!x.is_floating_point()) throw new LossLandscapeException($"Data file '{s}': x must be floating point; got {x.dtype}.");
+            if (y.dtype != ScalarType.Int64) throw new LossLandscapeException($"Data file '{s}': y must be int64; got {y.dtype}.");
+            if (y.numel() == 0) throw new LossLandscapeException($"Data file '{s}' holds no examples.");
+            long k = y.max().item<long>() + 1;
+            if (y.min().item<long>() < 0) throw new LossLandscapeException($"Data file '{s}': labels must be non-negative.");
+            var names = Enumerable.Range(0, (int)k).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+            return new Dataset(Path.GetFileNameWithoutExtension(s), x.to(runtime.DType).to(runtime.Device), y.to(runtime.Device), names);
+        }
+        finally
+        {
+            foreach (var t in tensors.Values) t.Dispose();
+        }
+    }
+
+    /// <summary>Builds the model of <paramref name="spec"/> on the run's device and dtype, with the weights of <paramref name="checkpoint"/> when given.</summary>
+    public static nn.Module<Tensor, Tensor> LoadModel(string spec, string? checkpoint, ResolvedRuntime runtime)
+    {
+        var model = ModelSpec.Parse(spec).Create();
+        model.to(runtime.DType).to(runtime.Device);
+        if (checkpoint is not null) LoadInto(model, checkpoint);
+        model.eval();
+        return model;
+    }
+
+    /// <summary>Loads a checkpoint into <paramref name="model"/>, turning checkpoint errors into usage errors.</summary>
+    public static void LoadInto(nn.Module model, string path)
+    {
+        try
+        {
+            Checkpoint.Load(model, path);
+        }
+        catch (CheckpointException ex)
+        {
+            throw new LossLandscapeException(ex.Message);
+        }
+    }
+
+    /// <summary>The flat parameter vector and buffers stored in <paramref name="path"/> (loaded through <paramref name="model"/>, which is put back).</summary>
+    public static ModelPoint PointOf(nn.Module model, ParameterSpace space, string path)
+    {
+        using var keep = space.Preserve();
+        LoadInto(model, path);
+        return ModelPoint.Capture(space);
+    }
+
+    /// <summary>Writes what was asked for and prints where it went.</summary>
+    public static void WriteOutputs(ProbeSettings settings, object json, Func<string>? csv, Action<string>? plot)
+    {
+        if (settings.Json is not null)
+        {
+            LandscapeFiles.WriteJson(settings.Json, json);
+            AnsiConsole.MarkupLine($"json: {Markup.Escape(settings.Json)}");
+        }
+        if (settings.Csv is not null && csv is not null)
+        {
+            LandscapeFiles.WriteCsv(settings.Csv, csv());
+            AnsiConsole.MarkupLine($"csv: {Markup.Escape(settings.Csv)}");
+        }
+        if (settings.Plot is not null && plot is not null)
+        {
+            plot(settings.Plot);
+            AnsiConsole.MarkupLine($"plot: {Markup.Escape(settings.Plot)}");
+        }
+    }
+
+    /// <summary>A number for the console.</summary>
+    public static string F(double v) => v.ToString("G6", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>An optional number for the console.</summary>
+    public static string F(double? v) => v is double d ? F(d) : "";
+
+    /// <summary>A Torch generator seeded from the run's seed.</summary>
+    public static Generator Generator(GlobalSettings settings, ResolvedRuntime runtime) => new((ulong)settings.Seed, device: runtime.Device);
+}

@@ -1,0 +1,140 @@
+using System.ComponentModel;
+using LossLandscape.Landscape;
+using LossLandscape.Parameters;
+using LossLandscape.Plotting;
+using Spectre.Console;
+using Spectre.Console.Cli;
+using static LossLandscape.Cli.Commands.ProbeCommandSupport;
+
+namespace LossLandscape.Cli.Commands;
+
+/// <summary><c>llscape surface</c>: the loss on a plane around a model, whole or one shard.</summary>
+public sealed class SurfaceCommand : Command<SurfaceCommand.Settings>
+{
+    /// <summary>Options.</summary>
+    public sealed class Settings : ProbeSettings
+    {
+        /// <summary>Center.</summary>
+        [CommandOption("--checkpoint <FILE>")]
+        [Description("Checkpoint of the plane's origin theta (model A for --directions three).")]
+        public string Checkpoint { get; init; } = "";
+
+        /// <summary>Direction kind.</summary>
+        [CommandOption("--directions <KIND>")]
+        [Description("filter (filter-normalized Gaussian, default), random (Gaussian), given (--dir1/--dir2 checkpoints) or three (plane through --checkpoint, --model-b, --model-c).")]
+        [DefaultValue("filter")]
+        public string Directions { get; init; } = "filter";
+
+        /// <summary>First given direction.</summary>
+        [CommandOption("--dir1 <FILE>")]
+        [Description("First direction as a checkpoint of the same architecture (for example a Hessian eigenvector).")]
+        public string? Dir1 { get; init; }
+
+        /// <summary>Second given direction.</summary>
+        [CommandOption("--dir2 <FILE>")]
+        [Description("Second direction as a checkpoint of the same architecture.")]
+        public string? Dir2 { get; init; }
+
+        /// <summary>Second model.</summary>
+        [CommandOption("--model-b <FILE>")]
+        [Description("Second model of the plane through three models.")]
+        public string? ModelB { get; init; }
+
+        /// <summary>Third model.</summary>
+        [CommandOption("--model-c <FILE>")]
+        [Description("Third model of the plane through three models.")]
+        public string? ModelC { get; init; }
+
+        /// <summary>Bias and BatchNorm directions.</summary>
+        [CommandOption("--include-bias-bn")]
+        [Description("Filter normalization: give biases and BatchNorm parameters a direction too (zero by default).")]
+        public bool IncludeBiasAndBatchNorm { get; init; }
+
+        /// <summary>x range.</summary>
+        [CommandOption("--x-range <RANGE>")]
+        [Description("MIN:MAX:COUNT along d1. Default: -1:1:21.")]
+        [DefaultValue("-1:1:21")]
+        public string X { get; init; } = "-1:1:21";
+
+        /// <summary>y range.</summary>
+        [CommandOption("--y-range <RANGE>")]
+        [Description("MIN:MAX:COUNT along d2. Default: -1:1:21.")]
+        [DefaultValue("-1:1:21")]
+        public string Y { get; init; } = "-1:1:21";
+
+        /// <summary>Shard.</summary>
+        [CommandOption("--shard <I/N>")]
+        [Description("Compute only shard i of n (0-based) and write it to --json; merge the shards with llscape merge.")]
+        public string? Shard { get; init; }
+
+        /// <summary>Shard layout.</summary>
+        [CommandOption("--shard-layout <LAYOUT>")]
+        [Description("round-robin (default) or contiguous.")]
+        [DefaultValue("round-robin")]
+        public string ShardLayout { get; init; } = "round-robin";
+
+        /// <inheritdoc />
+        public override ValidationResult Validate()
+        {
+            if (string.IsNullOrWhiteSpace(Checkpoint)) return ValidationResult.Error("--checkpoint is required (the plane's origin).");
+            if (Shard is not null && Json is null) return ValidationResult.Error("--shard needs --json FILE to write the shard to.");
+            return base.Validate();
+        }
+    }
+
+    /// <inheritdoc />
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var grid = GridSpec.Parse(settings.X, settings.Y);
+        var layout = settings.ShardLayout.Trim().ToLowerInvariant() switch
+        {
+            "round-robin" or "roundrobin" => Landscape.ShardLayout.RoundRobin,
+            "contiguous" => Landscape.ShardLayout.Contiguous,
+            _ => throw new LossLandscapeException($"Shard layout '{settings.ShardLayout}' is not known: use round-robin or contiguous."),
+        };
+        var shard = settings.Shard is null ? null : ShardSpec.Parse(settings.Shard, layout);
+        var options = settings.ToProbeOptions();
+        var runtime = settings.ToRuntimeOptions().Apply();
+        using var model = LoadModel(settings.Model, settings.Checkpoint, runtime);
+        var space = new ParameterSpace(model);
+        var theta = space.Get();
+        using var gen = Generator(settings, runtime);
+        var plane = settings.Directions.Trim().ToLowerInvariant() switch
+        {
+            "filter" or "filter-normalized" => Landscape.Directions.FilterNormalizedPlane(space, theta, gen, settings.IncludeBiasAndBatchNorm),
+            "random" => Landscape.Directions.RandomPlane(space, theta, gen),
+            "given" => PlaneBasis.Given(space, theta,
+                PointOf(model, space, settings.Dir1 ?? throw new LossLandscapeException("--directions given needs --dir1 and --dir2.")).Theta,
+                PointOf(model, space, settings.Dir2 ?? throw new LossLandscapeException("--directions given needs --dir1 and --dir2.")).Theta),
+            "three" => PlaneBasis.ThroughThree(theta,
+                PointOf(model, space, settings.ModelB ?? throw new LossLandscapeException("--directions three needs --model-b and --model-c.")).Theta,
+                PointOf(model, space, settings.ModelC ?? throw new LossLandscapeException("--directions three needs --model-b and --model-c.")).Theta,
+                "A", "B", "C"),
+            _ => throw new LossLandscapeException($"Directions '{settings.Directions}' are not known: use filter, random, given or three."),
+        };
+        using var train = ResolveData(settings.Data, runtime);
+        using var test = settings.TestData is null ? null : ResolveData(settings.TestData, runtime);
+        var probe = new LandscapeProbe(model, train, test, options, space);
+
+        if (shard is not null)
+        {
+            var part = probe.ScanShard(plane, grid, shard);
+            LandscapeFiles.WriteJson(settings.Json!, part);
+            AnsiConsole.MarkupLine($"shard {shard}: {part.Points.Count} of {grid.Count} points, BatchNorm: {part.BatchNorm}, fingerprint {part.Fingerprint[..12]}");
+            AnsiConsole.MarkupLine($"json: {Markup.Escape(settings.Json!)}");
+            return 0;
+        }
+        var r = probe.ScanPlane(plane, grid);
+        Report(r);
+        WriteOutputs(settings, r, () => LandscapeFiles.PlaneCsv(r), path => LandscapePlots.Plane(r, path));
+        return 0;
+    }
+
+    internal static void Report(PlaneScanResult r)
+    {
+        var all = r.Losses.SelectMany(row => row).ToArray();
+        AnsiConsole.MarkupLine($"plane: {r.Kind}, grid {r.X.Length} x {r.Y.Length}, BatchNorm: {r.BatchNorm}");
+        AnsiConsole.MarkupLine($"loss: min {F(all.Min())}, max {F(all.Max())}");
+        foreach (var a in r.Anchors) AnsiConsole.MarkupLine($"anchor {Markup.Escape(a.Name)}: ({F(a.X)}, {F(a.Y)})");
+    }
+}

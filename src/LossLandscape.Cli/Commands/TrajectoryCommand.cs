@@ -1,0 +1,72 @@
+using System.ComponentModel;
+using LossLandscape.Landscape;
+using LossLandscape.Parameters;
+using LossLandscape.Plotting;
+using Spectre.Console;
+using Spectre.Console.Cli;
+using static LossLandscape.Cli.Commands.ProbeCommandSupport;
+
+namespace LossLandscape.Cli.Commands;
+
+/// <summary><c>llscape trajectory</c>: a training run's checkpoints on their top-2 PCA plane, with the loss underneath.</summary>
+public sealed class TrajectoryCommand : Command<TrajectoryCommand.Settings>
+{
+    /// <summary>Options.</summary>
+    public sealed class Settings : ProbeSettings
+    {
+        /// <summary>Checkpoints.</summary>
+        [CommandOption("--checkpoints <FILES>")]
+        [Description("Comma-separated checkpoints in training order (the last is the final model), or a folder whose *.safetensors are taken in name order.")]
+        public string Checkpoints { get; init; } = "";
+
+        /// <summary>Grid size.</summary>
+        [CommandOption("--grid <N>")]
+        [Description("Grid points per axis around the projected path (20% margin). Default: 21.")]
+        [DefaultValue(21)]
+        public int Grid { get; init; } = 21;
+
+        /// <summary>x range.</summary>
+        [CommandOption("--x-range <RANGE>")]
+        [Description("MIN:MAX:COUNT along PC1 (with --y-range; overrides --grid).")]
+        public string? X { get; init; }
+
+        /// <summary>y range.</summary>
+        [CommandOption("--y-range <RANGE>")]
+        [Description("MIN:MAX:COUNT along PC2.")]
+        public string? Y { get; init; }
+
+        /// <inheritdoc />
+        public override ValidationResult Validate()
+        {
+            if (string.IsNullOrWhiteSpace(Checkpoints)) return ValidationResult.Error("--checkpoints is required.");
+            if ((X is null) != (Y is null)) return ValidationResult.Error("Give both --x-range and --y-range, or neither.");
+            return base.Validate();
+        }
+    }
+
+    /// <inheritdoc />
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var files = Directory.Exists(settings.Checkpoints)
+            ? Directory.GetFiles(settings.Checkpoints, "*.safetensors").OrderBy(f => f, StringComparer.Ordinal).ToArray()
+            : settings.Checkpoints.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var grid = settings.X is null ? null : GridSpec.Parse(settings.X, settings.Y!);
+        var options = settings.ToProbeOptions();
+        var runtime = settings.ToRuntimeOptions().Apply();
+        using var model = LoadModel(settings.Model, null, runtime);
+        var space = new ParameterSpace(model);
+        var thetas = files.Select(f => PointOf(model, space, f).Theta).ToList();
+        if (files.Length > 0) LoadInto(model, files[^1]);
+        using var train = ResolveData(settings.Data, runtime);
+        using var test = settings.TestData is null ? null : ResolveData(settings.TestData, runtime);
+        var probe = new LandscapeProbe(model, train, test, options, space);
+        var r = Trajectory.Run(probe, thetas, files.Select(Path.GetFileNameWithoutExtension).Select(n => n ?? "").ToArray(), grid, settings.Grid);
+        var table = new Table().AddColumns("checkpoint", "x", "y");
+        foreach (var p in r.Points) table.AddRow(Markup.Escape(p.Name), F(p.X), F(p.Y));
+        AnsiConsole.Write(table);
+        AnsiConsole.MarkupLine($"explained variance: PC1 {F(r.ExplainedVariance[0])}, PC2 {F(r.ExplainedVariance[1])}; BatchNorm: {r.Surface.BatchNorm}");
+        WriteOutputs(settings, new { command = "trajectory", model = settings.Model, checkpoints = files, data = settings.Data, result = r },
+            () => LandscapeFiles.TrajectoryCsv(r), path => LandscapePlots.Trajectory(r, path));
+        return 0;
+    }
+}

@@ -1,0 +1,142 @@
+using System.Globalization;
+
+namespace LossLandscape.Landscape;
+
+/// <summary>
+/// A rectangular grid of XCount x YCount points: x_i = XMin + (XMax - XMin) i / (XCount - 1), likewise y_j. Point
+/// index k = j XCount + i (row-major, rows along y).
+/// </summary>
+/// <param name="XMin">First x.</param>
+/// <param name="XMax">Last x.</param>
+/// <param name="XCount">Number of x values (at least 1).</param>
+/// <param name="YMin">First y.</param>
+/// <param name="YMax">Last y.</param>
+/// <param name="YCount">Number of y values (at least 1).</param>
+public sealed record GridSpec(double XMin, double XMax, int XCount, double YMin, double YMax, int YCount)
+{
+    /// <summary>Command-line syntax of a range: <c>MIN:MAX:COUNT</c>.</summary>
+    public const string RangeSyntax = "MIN:MAX:COUNT (for example -1:1:21)";
+
+    /// <summary>Total number of points.</summary>
+    public int Count
+    {
+        get
+        {
+            Validate();
+            return checked(XCount * YCount);
+        }
+    }
+
+    /// <summary>The x values.</summary>
+    public double[] Xs => Alphas.Linspace(XMin, XMax, XCount);
+
+    /// <summary>The y values.</summary>
+    public double[] Ys => Alphas.Linspace(YMin, YMax, YCount);
+
+    /// <summary>The coordinates of point <paramref name="index"/>.</summary>
+    public (double X, double Y) Coordinates(int index)
+    {
+        if (index < 0 || index >= Count) throw new LossLandscapeException($"Grid point {index} is outside the grid of {Count} points.");
+        return (Xs[index % XCount], Ys[index / XCount]);
+    }
+
+    /// <summary>Checks the counts and ends.</summary>
+    /// <exception cref="LossLandscapeException">A count below 1 or a non-finite end.</exception>
+    public void Validate()
+    {
+        if (XCount < 1 || YCount < 1) throw new LossLandscapeException($"Grid sizes must be at least 1; got {XCount} x {YCount}.");
+        if (!double.IsFinite(XMin) || !double.IsFinite(XMax) || !double.IsFinite(YMin) || !double.IsFinite(YMax))
+            throw new LossLandscapeException("Grid ranges must be finite numbers.");
+    }
+
+    /// <summary>Builds a grid from two ranges <see cref="RangeSyntax"/>.</summary>
+    /// <exception cref="LossLandscapeException">Malformed range.</exception>
+    public static GridSpec Parse(string xRange, string yRange)
+    {
+        var (x0, x1, nx) = ParseRange(xRange, "x");
+        var (y0, y1, ny) = ParseRange(yRange, "y");
+        var g = new GridSpec(x0, x1, nx, y0, y1, ny);
+        g.Validate();
+        return g;
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture,
+        $"x {XMin:R}:{XMax:R}:{XCount}, y {YMin:R}:{YMax:R}:{YCount}");
+
+    private static (double, double, int) ParseRange(string? text, string axis)
+    {
+        var p = (text ?? "").Split(':');
+        if (p.Length != 3 ||
+            !double.TryParse(p[0], NumberStyles.Float, CultureInfo.InvariantCulture, out var a) ||
+            !double.TryParse(p[1], NumberStyles.Float, CultureInfo.InvariantCulture, out var b) ||
+            !int.TryParse(p[2], NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n < 1)
+            throw new LossLandscapeException($"The {axis} range '{text}' is not valid: use {RangeSyntax}.");
+        return (a, b, n);
+    }
+}
+
+/// <summary>How a grid's points are spread over shards.</summary>
+public enum ShardLayout
+{
+    /// <summary>Point k goes to shard k mod n (balances rows of uneven cost).</summary>
+    RoundRobin,
+
+    /// <summary>Shard i gets the contiguous range of points [floor(i N / n), floor((i + 1) N / n)).</summary>
+    Contiguous,
+}
+
+/// <summary>Shard <paramref name="Index"/> of <paramref name="Count"/> (0-based), with a layout.</summary>
+/// <param name="Index">The shard's index in [0, Count).</param>
+/// <param name="Count">The number of shards.</param>
+/// <param name="Layout">How points are assigned.</param>
+public sealed record ShardSpec(int Index, int Count, ShardLayout Layout = ShardLayout.RoundRobin)
+{
+    /// <summary>The whole grid in one shard.</summary>
+    public static ShardSpec Single { get; } = new(0, 1);
+
+    /// <summary>Command-line syntax.</summary>
+    public const string Syntax = "i/n with 0 <= i < n (for example 0/4; a Slurm array passes $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT)";
+
+    /// <summary>The point indices of this shard, ascending.</summary>
+    /// <exception cref="LossLandscapeException">The shard is not valid.</exception>
+    public IReadOnlyList<int> PointsOf(int total)
+    {
+        Validate();
+        var list = new List<int>();
+        if (Layout == ShardLayout.RoundRobin)
+        {
+            for (int k = Index; k < total; k += Count) list.Add(k);
+        }
+        else
+        {
+            long start = (long)Index * total / Count, end = (long)(Index + 1) * total / Count;
+            for (long k = start; k < end; k++) list.Add((int)k);
+        }
+        return list;
+    }
+
+    /// <summary>Checks 0 &lt;= Index &lt; Count.</summary>
+    /// <exception cref="LossLandscapeException">It does not hold.</exception>
+    public void Validate()
+    {
+        if (Count < 1 || Index < 0 || Index >= Count)
+            throw new LossLandscapeException($"Shard {Index}/{Count} is not valid: use {Syntax}.");
+    }
+
+    /// <summary>Parses <c>i/n</c>.</summary>
+    /// <exception cref="LossLandscapeException">Malformed text.</exception>
+    public static ShardSpec Parse(string? text, ShardLayout layout = ShardLayout.RoundRobin)
+    {
+        var p = (text ?? "").Split('/');
+        if (p.Length != 2 || !int.TryParse(p[0], NumberStyles.None, CultureInfo.InvariantCulture, out var i) ||
+            !int.TryParse(p[1], NumberStyles.None, CultureInfo.InvariantCulture, out var n))
+            throw new LossLandscapeException($"Shard '{text}' is not valid: use {Syntax}.");
+        var s = new ShardSpec(i, n, layout);
+        s.Validate();
+        return s;
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => $"{Index}/{Count}";
+}

@@ -1,0 +1,274 @@
+using System.Text.Json.Serialization;
+using LossLandscape.Parameters;
+using static TorchSharp.torch;
+
+namespace LossLandscape.Landscape;
+
+/// <summary>How a low-loss path between two minima is searched.</summary>
+public enum PathMethod
+{
+    /// <summary>
+    /// Quadratic Bezier curve phi(t) = (1 - t)^2 A + 2 t (1 - t) M + t^2 B with a trained middle point M (Garipov et al.
+    /// 2018, "Loss Surfaces, Mode Connectivity, and Fast Ensembling of DNNs").
+    /// </summary>
+    Bezier,
+
+    /// <summary>
+    /// String method with fixed ends (the simplified string method of E, Ren and Vanden-Eijnden 2007, in the spirit of
+    /// Draxler et al. 2018's nudged elastic band): a chain of images moves down the gradient and is reparametrized to
+    /// equal arc length after every step.
+    /// </summary>
+    String,
+}
+
+/// <summary>Options of <see cref="PathFinder"/>.</summary>
+public sealed record PathOptions
+{
+    /// <summary>The method.</summary>
+    public PathMethod Method { get; init; } = PathMethod.Bezier;
+
+    /// <summary>Optimization steps.</summary>
+    public int Steps { get; init; } = 200;
+
+    /// <summary>Learning rate (Adam for the Bezier middle point, plain gradient steps for the string's images).</summary>
+    public double LearningRate { get; init; } = 0.01;
+
+    /// <summary>Minibatch size per step, or null for the full training set.</summary>
+    public long? BatchSize { get; init; }
+
+    /// <summary>Interior images of the string (the chain has Images + 2 points with the ends).</summary>
+    public int Images { get; init; } = 8;
+
+    /// <summary>Points t in [0, 1] at which the line and the path are evaluated (ends included).</summary>
+    public int EvaluationPoints { get; init; } = 21;
+
+    /// <summary>Seed of the t samples and minibatches.</summary>
+    public int Seed { get; init; }
+}
+
+/// <summary>One point along a path or the straight line.</summary>
+/// <param name="T">Curve parameter in [0, 1] (normalized arc length for the string).</param>
+/// <param name="Loss">Mean training loss.</param>
+/// <param name="Accuracy">Training accuracy (fraction).</param>
+/// <param name="TestLoss">Test loss, or null.</param>
+/// <param name="TestAccuracy">Test accuracy, or null.</param>
+public sealed record PathPoint(double T, double Loss, double Accuracy, double? TestLoss, double? TestAccuracy);
+
+/// <summary>A path found between two minima, with the straight line for comparison.</summary>
+/// <param name="Method"><c>bezier</c> or <c>string</c>.</param>
+/// <param name="BatchNorm">The BatchNorm policy used.</param>
+/// <param name="Loss">The loss name.</param>
+/// <param name="Line">Loss and accuracy along (1 - t) A + t B.</param>
+/// <param name="Path">Loss and accuracy along the found path.</param>
+/// <param name="LineBarrier">max_t loss(line(t)) - max(loss(A), loss(B)).</param>
+/// <param name="PathBarrier">max_t loss(path(t)) - max(loss(A), loss(B)).</param>
+/// <param name="TrainingLoss">The minibatch loss of every optimization step (mean over the t sample or the images).</param>
+/// <param name="Nodes">The path's control points: A, M, B for Bezier; the chain's images for the string (not serialized).</param>
+public sealed record PathResult(string Method, string BatchNorm, string Loss, IReadOnlyList<PathPoint> Line, IReadOnlyList<PathPoint> Path,
+    double LineBarrier, double PathBarrier, IReadOnlyList<double> TrainingLoss, [property: JsonIgnore] IReadOnlyList<Tensor> Nodes);
+
+/// <summary>Finds low-loss paths between two minima with fixed ends (<see cref="PathMethod"/>).</summary>
+public static class PathFinder
+{
+    /// <summary>
+    /// Searches a path from <paramref name="a"/> to <paramref name="b"/> and measures it and the straight line.
+    /// </summary>
+    /// <remarks>
+    /// Bezier: each step samples t ~ U(0, 1), sets theta = phi(t), computes g = dL/dtheta on a minibatch and updates M
+    /// with Adam on dL/dM = 2 t (1 - t) g. M starts at (A + B)/2. String: images theta_1..theta_N start evenly on the
+    /// line; each step sets theta_i &lt;- theta_i - lr g(theta_i) for the interior images, then redistributes them at equal
+    /// arc length along the polyline through all images (ends fixed). The path is evaluated at evenly spaced t:
+    /// phi(t) for Bezier, the arc-length parametrized polyline for the string. Barrier = max_t loss - max(loss(A),
+    /// loss(B)). Models with BatchNorm train in train mode (batch statistics) when the policy is recompute.
+    /// The model ends with its original parameters and buffers.
+    /// </remarks>
+    /// <exception cref="LossLandscapeException">Bad options or end points.</exception>
+    public static PathResult Connect(LandscapeProbe probe, Tensor a, Tensor b, PathOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(probe);
+        var o = options ?? new PathOptions();
+        PlaneBasis.Check(probe.Space, a, nameof(a));
+        PlaneBasis.Check(probe.Space, b, nameof(b));
+        if (o.Steps < 0) throw new LossLandscapeException($"Steps must be 0 or more; got {o.Steps}.");
+        if (!(o.LearningRate > 0) || !double.IsFinite(o.LearningRate)) throw new LossLandscapeException($"Learning rate must be positive; got {o.LearningRate}.");
+        if (o.EvaluationPoints < 2) throw new LossLandscapeException($"The path needs at least 2 evaluation points; got {o.EvaluationPoints}.");
+        if (o.Method == PathMethod.String && o.Images < 1) throw new LossLandscapeException($"The string needs at least one interior image; got {o.Images}.");
+        if (o.BatchSize is long bs && bs < 1) throw new LossLandscapeException($"Batch size must be at least 1; got {bs}.");
+        if (probe.Policy == BatchNormPolicy.InterpolateStatistics)
+            throw new LossLandscapeException("BatchNorm policy 'interpolate' is not defined along a curved path; choose eval or recompute.");
+
+        var space = probe.Space;
+        var rng = new Random(o.Seed);
+        var ts = Alphas.Linspace(0, 1, o.EvaluationPoints);
+        var trainingLoss = new List<double>(o.Steps);
+        Tensor[] nodes;
+        using (space.Preserve())
+        {
+            nodes = o.Method == PathMethod.Bezier
+                ? TrainBezier(probe, a, b, o, rng, trainingLoss)
+                : RunString(probe, a, b, o, rng, trainingLoss);
+        }
+
+        var line = new List<PathPoint>();
+        var path = new List<PathPoint>();
+        using (space.Preserve())
+        {
+            foreach (var t in ts)
+            {
+                using (var scope = NewDisposeScope()) space.Set(LandscapeProbe.Combine(a, b, t));
+                line.Add(ToPoint(t, probe.MeasureCurrent()));
+                using (var scope = NewDisposeScope())
+                    space.Set(o.Method == PathMethod.Bezier ? Bezier(nodes[0], nodes[1], nodes[2], t) : Polyline(nodes, t));
+                path.Add(ToPoint(t, probe.MeasureCurrent()));
+            }
+        }
+        double ends = Math.Max(line[0].Loss, line[^1].Loss);
+        return new PathResult(o.Method == PathMethod.Bezier ? "bezier" : "string", probe.PolicyName, probe.Options.Loss.Name, line, path,
+            line.Max(p => p.Loss) - ends, path.Max(p => p.Loss) - ends, trainingLoss, nodes);
+    }
+
+    /// <summary>phi(t) = (1 - t)^2 A + 2 t (1 - t) M + t^2 B (exactly A at t = 0 and B at t = 1).</summary>
+    public static Tensor Bezier(Tensor a, Tensor m, Tensor b, double t)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(m);
+        ArgumentNullException.ThrowIfNull(b);
+        if (t == 0) return a.clone();
+        if (t == 1) return b.clone();
+        return a.mul((1 - t) * (1 - t)).add_(m, alpha: 2 * t * (1 - t)).add_(b, alpha: t * t);
+    }
+
+    /// <summary>The point at normalized arc length <paramref name="t"/> of the polyline through <paramref name="nodes"/>.</summary>
+    public static Tensor Polyline(IReadOnlyList<Tensor> nodes, double t)
+    {
+        ArgumentNullException.ThrowIfNull(nodes);
+        if (nodes.Count < 2) throw new LossLandscapeException("A polyline needs at least two nodes.");
+        if (t <= 0) return nodes[0].clone();
+        if (t >= 1) return nodes[^1].clone();
+        var cum = CumulativeLengths(nodes);
+        double total = cum[^1];
+        if (total == 0) return nodes[0].clone();
+        double s = t * total;
+        int k = 1;
+        while (k < cum.Length - 1 && cum[k] < s) k++;
+        double seg = cum[k] - cum[k - 1];
+        double u = seg > 0 ? (s - cum[k - 1]) / seg : 0;
+        return LandscapeProbe.Combine(nodes[k - 1], nodes[k], u);
+    }
+
+    private static double[] CumulativeLengths(IReadOnlyList<Tensor> nodes)
+    {
+        var cum = new double[nodes.Count];
+        for (int i = 1; i < nodes.Count; i++)
+        {
+            using var scope = NewDisposeScope();
+            cum[i] = cum[i - 1] + ParameterSpace.Norm(nodes[i] - nodes[i - 1]);
+        }
+        return cum;
+    }
+
+    private static PathPoint ToPoint(double t, PointMeasure m) => new(t, m.Loss, m.Accuracy, m.TestLoss, m.TestAccuracy);
+
+    private static Tensor[] TrainBezier(LandscapeProbe probe, Tensor a, Tensor b, PathOptions o, Random rng, List<double> losses)
+    {
+        var space = probe.Space;
+        var m = a.add(b).mul_(0.5).DetachFromDisposeScope();
+        var m1 = zeros_like(m).DetachFromDisposeScope();
+        var m2 = zeros_like(m).DetachFromDisposeScope();
+        const double beta1 = 0.9, beta2 = 0.999, epsAdam = 1e-8;
+        for (int step = 1; step <= o.Steps; step++)
+        {
+            using var scope = NewDisposeScope();
+            double t = rng.NextDouble();
+            space.Set(Bezier(a, m, b, t));
+            var (loss, g) = LossAndGradient(probe, o.BatchSize, rng);
+            losses.Add(loss);
+            var gm = g.mul(2 * t * (1 - t));
+            using (no_grad())
+            {
+                m1.mul_(beta1).add_(gm, alpha: 1 - beta1);
+                m2.mul_(beta2).addcmul_(gm, gm, value: 1 - beta2);
+                double c1 = 1 - Math.Pow(beta1, step), c2 = 1 - Math.Pow(beta2, step);
+                var denom = m2.div(c2).sqrt_().add_(epsAdam);
+                m.addcdiv_(m1, denom, value: -o.LearningRate / c1);
+            }
+        }
+        m1.Dispose();
+        m2.Dispose();
+        return new[] { a.clone().DetachFromDisposeScope(), m, b.clone().DetachFromDisposeScope() };
+    }
+
+    private static Tensor[] RunString(LandscapeProbe probe, Tensor a, Tensor b, PathOptions o, Random rng, List<double> losses)
+    {
+        var space = probe.Space;
+        int n = o.Images + 2;
+        var nodes = new Tensor[n];
+        for (int i = 0; i < n; i++) nodes[i] = LandscapeProbe.Combine(a, b, (double)i / (n - 1)).DetachFromDisposeScope();
+        for (int step = 0; step < o.Steps; step++)
+        {
+            double sum = 0;
+            for (int i = 1; i < n - 1; i++)
+            {
+                using var scope = NewDisposeScope();
+                space.Set(nodes[i]);
+                var (loss, g) = LossAndGradient(probe, o.BatchSize, rng);
+                sum += loss;
+                using (no_grad()) nodes[i].add_(g, alpha: -o.LearningRate);
+            }
+            losses.Add(sum / (n - 2));
+            Reparametrize(nodes);
+        }
+        return nodes;
+    }
+
+    /// <summary>Moves the interior nodes to equal arc length along the current polyline (ends fixed).</summary>
+    private static void Reparametrize(Tensor[] nodes)
+    {
+        int n = nodes.Length;
+        var fresh = new Tensor[n];
+        for (int i = 1; i < n - 1; i++) fresh[i] = Polyline(nodes, (double)i / (n - 1)).DetachFromDisposeScope();
+        for (int i = 1; i < n - 1; i++)
+        {
+            nodes[i].Dispose();
+            nodes[i] = fresh[i];
+        }
+    }
+
+    /// <summary>Loss and flat gradient at the current weights on a minibatch (or the whole training set, in chunks).</summary>
+    internal static (double Loss, Tensor Gradient) LossAndGradient(LandscapeProbe probe, long? batchSize, Random rng)
+    {
+        var model = probe.Model;
+        var space = probe.Space;
+        var data = probe.Train;
+        bool trainMode = probe.Policy == BatchNormPolicy.Recompute && BatchNorms.HasBatchNorm(model);
+        model.train(trainMode);
+        foreach (var p in space.Parameters) p.grad = null;
+        double total = 0;
+        if (batchSize is long bs && bs < data.Count)
+        {
+            long start = (long)(rng.NextDouble() * (data.Count - bs + 1));
+            start = Math.Min(start, data.Count - bs);
+            using var scope = NewDisposeScope();
+            var x = data.Inputs.narrow(0, start, bs);
+            var y = data.Labels.narrow(0, start, bs);
+            var l = probe.Options.Loss.Mean(model.call(x), y);
+            l.backward();
+            total = l.to(ScalarType.Float64).item<double>();
+        }
+        else
+        {
+            foreach (var (x, y) in data.Chunks(probe.Options.ChunkSize))
+            {
+                using var scope = NewDisposeScope();
+                double w = (double)x.shape[0] / data.Count;
+                var l = probe.Options.Loss.Mean(model.call(x), y);
+                l.mul(w).backward();
+                total += w * l.to(ScalarType.Float64).item<double>();
+            }
+        }
+        var g = space.Gradient();
+        foreach (var p in space.Parameters) p.grad = null;
+        model.eval();
+        return (total, g);
+    }
+}

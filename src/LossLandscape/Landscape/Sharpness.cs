@@ -1,0 +1,180 @@
+using LossLandscape.Parameters;
+using static TorchSharp.torch;
+
+namespace LossLandscape.Landscape;
+
+/// <summary>Options of <see cref="Sharpness.Measure"/>.</summary>
+public sealed record SharpnessOptions
+{
+    /// <summary>The box size epsilon: |z_i| &lt;= epsilon (|theta_i| + 1).</summary>
+    public double Epsilon { get; init; } = 1e-3;
+
+    /// <summary>Projected ascent steps.</summary>
+    public int Steps { get; init; } = 20;
+
+    /// <summary>Step as a fraction of the box half-width per coordinate (full space) or of the subspace radius.</summary>
+    public double StepFraction { get; init; } = 0.25;
+
+    /// <summary>Dimension p of a random subspace z = A y, or null for the full space.</summary>
+    public int? SubspaceDimension { get; init; }
+
+    /// <summary>Seed of the random subspace.</summary>
+    public long Seed { get; init; }
+
+    /// <summary>A known top Hessian eigenvalue, reported beside the sharpness.</summary>
+    public double? TopEigenvalue { get; init; }
+
+    /// <summary>A known Hessian trace, reported beside the sharpness.</summary>
+    public double? Trace { get; init; }
+
+    /// <summary>Computes the top Hessian eigenvalue at theta (for example a Lanczos run) when <see cref="TopEigenvalue"/> is not given.</summary>
+    public Func<ParameterSpace, double>? TopEigenvalueProvider { get; init; }
+
+    /// <summary>Computes the Hessian trace at theta (for example Hutchinson) when <see cref="Trace"/> is not given.</summary>
+    public Func<ParameterSpace, double>? TraceProvider { get; init; }
+}
+
+/// <summary>The epsilon-sharpness of a point.</summary>
+/// <param name="Epsilon">The box size.</param>
+/// <param name="Steps">Ascent steps taken.</param>
+/// <param name="SubspaceDimension">p of the random subspace, or null for the full space.</param>
+/// <param name="BatchNorm">The BatchNorm policy used.</param>
+/// <param name="Loss">The loss name.</param>
+/// <param name="BaseLoss">f(theta).</param>
+/// <param name="MaxLoss">The largest f(theta + z) found in the box.</param>
+/// <param name="Value">100 (MaxLoss - BaseLoss) / (1 + BaseLoss).</param>
+/// <param name="MaxPerturbationNorm">|z| of the maximizer.</param>
+/// <param name="TopEigenvalue">The top Hessian eigenvalue when given or provided.</param>
+/// <param name="Trace">The Hessian trace when given or provided.</param>
+/// <param name="Ascent">f(theta + z_k) at every step k = 0..Steps.</param>
+public sealed record SharpnessResult(double Epsilon, int Steps, int? SubspaceDimension, string BatchNorm, string Loss, double BaseLoss,
+    double MaxLoss, double Value, double MaxPerturbationNorm, double? TopEigenvalue, double? Trace, IReadOnlyList<double> Ascent);
+
+/// <summary>
+/// Keskar et al. (2017) epsilon-sharpness: 100 (max_{z in C} f(theta + z) - f(theta)) / (1 + f(theta)) over the box
+/// C = { z : |z_i| &lt;= epsilon (|theta_i| + 1) }, in the full space or in a random subspace.
+/// </summary>
+public static class Sharpness
+{
+    /// <summary>Measures the epsilon-sharpness at <paramref name="theta"/> (the model is put back afterwards).</summary>
+    /// <remarks>
+    /// The maximization is projected gradient ascent with a fixed number of steps (Keskar et al. used L-BFGS-B). With
+    /// the bound b_i = epsilon (|theta_i| + 1):
+    /// <para>Full space: z_0 = 0; z_{k+1} = clamp(z_k + eta b o sign(g_k), -b, b), g_k = grad f(theta + z_k),
+    /// eta = <see cref="SharpnessOptions.StepFraction"/>: steepest ascent for the box's infinity-norm geometry, then the
+    /// exact projection onto the box.</para>
+    /// <para>Random subspace of dimension p: z = A y with A in R^{M x p} Gaussian with unit-norm columns (seeded). y_0 = 0;
+    /// y &lt;- y + eta r sign(A^T g) with r = |b|_2 / sqrt(p); then z = A y is pulled back into the box by scaling y with
+    /// s = min(1, min_i b_i / |z_i|) (the largest feasible point on the ray, so z stays in both the subspace and the
+    /// box).</para>
+    /// f is the mean loss over the whole training set, evaluated as the probe evaluates points (BatchNorm policy
+    /// included); the maximum is taken over every iterate.
+    /// </remarks>
+    /// <exception cref="LossLandscapeException">Bad epsilon, step count, step fraction or subspace dimension.</exception>
+    public static SharpnessResult Measure(LandscapeProbe probe, Tensor theta, SharpnessOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(probe);
+        var o = options ?? new SharpnessOptions();
+        var space = probe.Space;
+        PlaneBasis.Check(space, theta, nameof(theta));
+        if (!(o.Epsilon > 0) || !double.IsFinite(o.Epsilon)) throw new LossLandscapeException($"Epsilon must be positive; got {o.Epsilon}.");
+        if (o.Steps < 1) throw new LossLandscapeException($"Sharpness needs at least one ascent step; got {o.Steps}.");
+        if (!(o.StepFraction > 0) || !double.IsFinite(o.StepFraction)) throw new LossLandscapeException($"Step fraction must be positive; got {o.StepFraction}.");
+        if (o.SubspaceDimension is int p0 && (p0 < 1 || p0 > space.Count))
+            throw new LossLandscapeException($"Subspace dimension must be between 1 and {space.Count}; got {p0}.");
+        if (probe.Policy == BatchNormPolicy.InterpolateStatistics)
+            throw new LossLandscapeException("BatchNorm policy 'interpolate' needs two models; choose eval or recompute for sharpness.");
+
+        var ascent = new List<double>();
+        double baseLoss, maxLoss = double.NegativeInfinity, maxNorm = 0;
+        double? top = o.TopEigenvalue, trace = o.Trace;
+        using (space.Preserve())
+        {
+            space.Set(theta);
+            baseLoss = probe.MeasureCurrent().Loss;
+            if (top is null && o.TopEigenvalueProvider is not null) top = o.TopEigenvalueProvider(space);
+            if (trace is null && o.TraceProvider is not null) trace = o.TraceProvider(space);
+
+            using var outer = NewDisposeScope();
+            var bound = theta.abs().add_(1).mul_(o.Epsilon);
+            Tensor? a = null;
+            Tensor? y = null;
+            double radius = 0;
+            if (o.SubspaceDimension is int p)
+            {
+                using var gen = new Generator((ulong)o.Seed, device: space.Device);
+                a = randn(new[] { space.Count, (long)p }, dtype: space.DType, device: space.Device, generator: gen);
+                a.div_(a.norm(0, true));
+                y = zeros(p, dtype: space.DType, device: space.Device);
+                radius = ParameterSpace.Norm(bound) / Math.Sqrt(p);
+            }
+            var z = zeros_like(theta);
+            for (int k = 0; k <= o.Steps; k++)
+            {
+                using var scope = NewDisposeScope();
+                space.Set(theta.add(z));
+                double f;
+                Tensor? g = null;
+                if (k < o.Steps)
+                {
+                    if (probe.Policy == BatchNormPolicy.Recompute)
+                        BatchNorms.RecomputeStatistics(probe.Model, probe.Train, probe.Options.RecomputeBatchSize, probe.Options.RecomputeBatches);
+                    (f, g) = FullGradient(probe);
+                }
+                else
+                {
+                    f = probe.MeasureCurrent().Loss;
+                }
+                ascent.Add(f);
+                if (f > maxLoss)
+                {
+                    maxLoss = f;
+                    maxNorm = ParameterSpace.Norm(z);
+                }
+                if (g is null) break;
+                using (no_grad())
+                {
+                    if (a is null)
+                    {
+                        z.add_(bound * g.sign() * o.StepFraction);
+                        var clamped = minimum(maximum(z, bound.neg()), bound);
+                        z.copy_(clamped);
+                    }
+                    else
+                    {
+                        var gy = a.t().matmul(g);
+                        y!.add_(gy.sign(), alpha: o.StepFraction * radius);
+                        var zz = a.matmul(y);
+                        double ratio = bound.div(zz.abs().clamp_min(1e-300)).min().item<double>();
+                        double s = Math.Min(1.0, ratio);
+                        if (s < 1) y.mul_(s);
+                        z.copy_(a.matmul(y));
+                    }
+                }
+            }
+        }
+        double value = 100 * (maxLoss - baseLoss) / (1 + baseLoss);
+        return new SharpnessResult(o.Epsilon, o.Steps, o.SubspaceDimension, probe.PolicyName, probe.Options.Loss.Name, baseLoss, maxLoss, value, maxNorm, top, trace, ascent);
+    }
+
+    /// <summary>Mean loss and its gradient over the whole training set, in eval mode, in chunks.</summary>
+    private static (double Loss, Tensor Gradient) FullGradient(LandscapeProbe probe)
+    {
+        var model = probe.Model;
+        var space = probe.Space;
+        model.eval();
+        foreach (var p in space.Parameters) p.grad = null;
+        double total = 0;
+        foreach (var (x, y) in probe.Train.Chunks(probe.Options.ChunkSize))
+        {
+            using var scope = NewDisposeScope();
+            double w = (double)x.shape[0] / probe.Train.Count;
+            var l = probe.Options.Loss.Mean(model.call(x), y);
+            l.mul(w).backward();
+            total += w * l.to(ScalarType.Float64).item<double>();
+        }
+        var g = space.Gradient();
+        foreach (var p in space.Parameters) p.grad = null;
+        return (total, g);
+    }
+}
