@@ -1,0 +1,43 @@
+using System.IO.Compression;
+
+namespace LossLandscape.Data;
+
+/// <summary>Reading raw data files: whole-file reads with transparent gzip, and error helpers.</summary>
+internal static class DataFiles
+{
+    /// <summary>
+    /// The bytes of <paramref name="path"/>, gunzipped when the file starts with the gzip magic 1f 8b (whatever its
+    /// extension). Returns the buffer and the number of valid bytes in it.
+    /// </summary>
+    public static (byte[] Buffer, int Length) ReadAll(string path)
+    {
+        if (!File.Exists(path))
+            throw new LossLandscapeException($"Data file '{path}' does not exist.");
+        byte[] raw;
+        try { raw = File.ReadAllBytes(path); }
+        catch (IOException ex) { throw new LossLandscapeException($"Data file '{path}' cannot be read: {ex.Message}", ex); }
+        if (raw.Length < 2 || raw[0] != 0x1f || raw[1] != 0x8b) return (raw, raw.Length);
+        try
+        {
+            using var input = new MemoryStream(raw, writable: false);
+            using var gz = new GZipStream(input, CompressionMode.Decompress);
+            // Gzip stores the uncompressed size modulo 2^32 in its last 4 bytes: a good first guess for the buffer.
+            long hint = raw.Length >= 18 ? BitConverter.ToUInt32(raw, raw.Length - 4) : 0;
+            using var output = new MemoryStream((int)Math.Clamp(hint, 1024, int.MaxValue / 2));
+            gz.CopyTo(output, 1 << 20);
+            return (output.GetBuffer(), (int)output.Length);
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new LossLandscapeException($"Data file '{path}' is not a valid gzip stream ({raw.Length} compressed bytes): {ex.Message} The file is corrupt or truncated; download it again.", ex);
+        }
+        catch (EndOfStreamException ex)
+        {
+            throw new LossLandscapeException($"Data file '{path}' is a truncated gzip stream ({raw.Length} compressed bytes); download it again.", ex);
+        }
+    }
+
+    /// <summary>A big-endian 32-bit integer at <paramref name="offset"/>.</summary>
+    public static int BigEndianInt32(byte[] b, int offset) =>
+        (b[offset] << 24) | (b[offset + 1] << 16) | (b[offset + 2] << 8) | b[offset + 3];
+}
