@@ -38,6 +38,14 @@ public static class Program
                     .WithDescription("Print a model's layers and parameter count.")
                     .WithExample("model", "info", "mlp:784-500-300-10");
             });
+            config.AddBranch("data", data =>
+            {
+                data.SetDescription("Inspect data sets.");
+                data.AddCommand<DataInfoCommand>("info")
+                    .WithDescription("Print a data set's train/test counts, shapes, class histogram and where its files were found.")
+                    .WithExample("data", "info", "fashion-mnist")
+                    .WithExample("data", "info", "cifar10", "--data-dir", "/data");
+            });
         });
 
         bool verbose = args.Contains("--verbose") || args.Contains("-v");

@@ -155,6 +155,9 @@ public sealed class DataCatalog
             catch (LossLandscapeException ex)
             {
                 downloadError = ex.Message;
+                var folder = Path.Combine(_options.CacheDir, def.Name == "cifar100-coarse" ? "cifar100" : def.Name);
+                if (Directory.Exists(folder) && !Directory.EnumerateFileSystemEntries(folder).Any())
+                    Directory.Delete(folder);
             }
         }
         if (_options.FallbackToDigits)
@@ -167,7 +170,7 @@ public sealed class DataCatalog
         var msg = new StringBuilder();
         msg.Append("Data set '").Append(def.Name).Append("' was not found. Looked in:");
         foreach (var l in looked) msg.Append("\n  - ").Append(l);
-        if (!_options.AllowDownload) msg.Append("\n  - download: switched off (offline; unset ").Append(DataCatalogOptions.OfflineEnvironmentVariable).Append(" to allow it)");
+        if (!_options.AllowDownload) msg.Append("\n  - download: switched off (--offline or ").Append(DataCatalogOptions.OfflineEnvironmentVariable).Append("=1)");
         else if (_options.CacheDir is null) msg.Append("\n  - download: no cache folder to download into");
         else if (downloadError is not null) msg.Append("\n  - download: ").Append(downloadError);
         msg.Append("\nTo get it: ").Append(def.HowToGet).Append(", or pass --data-dir DIR, or set ").Append(DataCatalogOptions.DataEnvironmentVariable)

@@ -23,8 +23,13 @@ internal static class DataFiles
             using var gz = new GZipStream(input, CompressionMode.Decompress);
             // Gzip stores the uncompressed size modulo 2^32 in its last 4 bytes: a good first guess for the buffer.
             long hint = raw.Length >= 18 ? BitConverter.ToUInt32(raw, raw.Length - 4) : 0;
-            using var output = new MemoryStream((int)Math.Clamp(hint, 1024, int.MaxValue / 2));
+            // Deflate expands at most about 1032-fold; a larger hint comes from a damaged trailer.
+            long capacity = hint <= raw.Length * 1032L ? hint : raw.Length * 4L;
+            using var output = new MemoryStream((int)Math.Clamp(capacity, 1024, int.MaxValue / 2));
             gz.CopyTo(output, 1 << 20);
+            // A truncated gzip stream may decompress without an exception: the trailer's size field catches it.
+            if (raw.Length >= 18 && (uint)output.Length != (uint)hint)
+                throw new LossLandscapeException($"Data file '{path}' is a truncated or corrupt gzip stream: its last 4 bytes (the gzip size field at offset {raw.Length - 4}) say {hint} uncompressed bytes, decompression gave {output.Length}. Download the file again.");
             return (output.GetBuffer(), (int)output.Length);
         }
         catch (InvalidDataException ex)

@@ -76,18 +76,20 @@ public sealed class Downloader : IDisposable
             {
                 bool complete = await FetchAsync(url, partial, name, progress, cancellationToken).ConfigureAwait(false);
                 if (complete) { done = true; break; }
-                errors.Add($"attempt {attempt}: the connection closed before the end of the body");
+                errors.Add("the connection closed before the end of the body");
             }
             catch (Exception ex) when (ex is HttpRequestException or IOException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
             {
-                errors.Add($"attempt {attempt}: {ex.Message}");
-                if (ex is HttpRequestException { StatusCode: HttpStatusCode.NotFound or HttpStatusCode.Forbidden or HttpStatusCode.Gone })
+                errors.Add(ex.Message);
+                // A missing resource or an unknown host (no network) will not change on retry.
+                if (ex is HttpRequestException { StatusCode: HttpStatusCode.NotFound or HttpStatusCode.Forbidden or HttpStatusCode.Gone }
+                    or HttpRequestException { HttpRequestError: HttpRequestError.NameResolutionError })
                     break;
             }
             if (attempt == Math.Max(1, MaxAttempts))
             {
                 TryDelete(partial);
-                throw new LossLandscapeException($"Downloading {url} failed after {attempt} attempt(s): {string.Join("; ", errors)}.");
+                throw new LossLandscapeException($"Downloading {url} failed after {attempt} attempt(s): {Summarize(errors)}.");
             }
             if (delay > TimeSpan.Zero) await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
             delay *= 2;
@@ -95,7 +97,7 @@ public sealed class Downloader : IDisposable
         if (!done)
         {
             TryDelete(partial);
-            throw new LossLandscapeException($"Downloading {url} failed: {string.Join("; ", errors)}.");
+            throw new LossLandscapeException($"Downloading {url} failed after {errors.Count} attempt(s): {Summarize(errors)}.");
         }
         var actual = await HashAsync(partial, algorithm, cancellationToken).ConfigureAwait(false);
         if (!string.Equals(actual, expected, StringComparison.OrdinalIgnoreCase))
@@ -185,6 +187,9 @@ public sealed class Downloader : IDisposable
         };
         return Convert.ToHexStringLower(digest);
     }
+
+    private static string Summarize(List<string> errors) =>
+        string.Join("; ", errors.GroupBy(e => e).Select(g => g.Count() > 1 ? $"{g.Key} (x{g.Count()})" : g.Key));
 
     private static void TryDelete(string path)
     {

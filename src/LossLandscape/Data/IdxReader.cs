@@ -22,11 +22,11 @@ public static class IdxReader
     public static Tensor ReadImages(string path)
     {
         var (b, length) = DataFiles.ReadAll(path);
+        int magic = length >= 4 ? DataFiles.BigEndianInt32(b, 0) : -1;
+        if (length >= 4 && magic != ImagesMagic)
+            throw new LossLandscapeException($"IDX image file '{path}' has magic number 0x{magic:x8} at offset 0, expected 0x{ImagesMagic:x8} (unsigned-byte images){(magic == LabelsMagic ? "; this is a label file" : "")}.");
         if (length < 16)
             throw new LossLandscapeException($"IDX image file '{path}' has {length} bytes, fewer than its 16-byte header; the file is truncated.");
-        int magic = DataFiles.BigEndianInt32(b, 0);
-        if (magic != ImagesMagic)
-            throw new LossLandscapeException($"IDX image file '{path}' has magic number 0x{magic:x8} at offset 0, expected 0x{ImagesMagic:x8} (unsigned-byte images){(magic == LabelsMagic ? "; this is a label file" : "")}.");
         int count = DataFiles.BigEndianInt32(b, 4), rows = DataFiles.BigEndianInt32(b, 8), cols = DataFiles.BigEndianInt32(b, 12);
         if (count < 0 || rows <= 0 || cols <= 0)
             throw new LossLandscapeException($"IDX image file '{path}' has an invalid header: {count} images of {rows} x {cols}.");
@@ -45,11 +45,11 @@ public static class IdxReader
     public static Tensor ReadLabels(string path, int numClasses)
     {
         var (b, length) = DataFiles.ReadAll(path);
+        int magic = length >= 4 ? DataFiles.BigEndianInt32(b, 0) : -1;
+        if (length >= 4 && magic != LabelsMagic)
+            throw new LossLandscapeException($"IDX label file '{path}' has magic number 0x{magic:x8} at offset 0, expected 0x{LabelsMagic:x8} (unsigned-byte labels){(magic == ImagesMagic ? "; this is an image file" : "")}.");
         if (length < 8)
             throw new LossLandscapeException($"IDX label file '{path}' has {length} bytes, fewer than its 8-byte header; the file is truncated.");
-        int magic = DataFiles.BigEndianInt32(b, 0);
-        if (magic != LabelsMagic)
-            throw new LossLandscapeException($"IDX label file '{path}' has magic number 0x{magic:x8} at offset 0, expected 0x{LabelsMagic:x8} (unsigned-byte labels){(magic == ImagesMagic ? "; this is an image file" : "")}.");
         int count = DataFiles.BigEndianInt32(b, 4);
         if (count < 0)
             throw new LossLandscapeException($"IDX label file '{path}' has an invalid header: {count} labels.");
