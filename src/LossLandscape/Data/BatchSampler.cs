@@ -56,7 +56,7 @@ public sealed class BatchSampler
     public Tensor Order(long epoch)
     {
         if (!Shuffle) return arange(Count, dtype: ScalarType.Int64);
-        var g = new Generator(unchecked((ulong)(Seed * 1_000_003L + epoch) ^ 0x9E3779B97F4A7C15UL));
+        using var g = new Generator(unchecked((ulong)(Seed * 1_000_003L + epoch) ^ 0x9E3779B97F4A7C15UL));
         return randperm(Count, generator: g);
     }
 

@@ -116,10 +116,14 @@ public sealed class Dataset : IDisposable
     public Dataset RandomSubset(long n, long seed)
     {
         CheckSubsetSize(n);
-        using var scope = NewDisposeScope();
-        var g = new Generator((ulong)seed);
-        var idx = randperm(Count, generator: g).narrow(0, 0, n).sort().Values;
-        return Select(idx, $"{Name}[random {n}, seed {seed}]");
+        Tensor idx;
+        using (var scope = NewDisposeScope())
+        {
+            using var g = new Generator((ulong)seed);
+            idx = randperm(Count, generator: g).narrow(0, 0, n).sort().Values.MoveToOuterDisposeScope();
+        }
+        using (idx)
+            return Select(idx, $"{Name}[random {n}, seed {seed}]");
     }
 
     /// <summary>
@@ -131,8 +135,14 @@ public sealed class Dataset : IDisposable
     public Dataset BalancedSubset(long n, long seed)
     {
         CheckSubsetSize(n);
+        using var idx = BalancedIndices(n, seed);
+        return Select(idx, $"{Name}[balanced {n}, seed {seed}]");
+    }
+
+    private Tensor BalancedIndices(long n, long seed)
+    {
         using var scope = NewDisposeScope();
-        var g = new Generator((ulong)seed);
+        using var g = new Generator((ulong)seed);
         var labels = Labels.cpu();
         var histogram = ClassHistogram();
         var parts = new List<Tensor>();
@@ -148,7 +158,7 @@ public sealed class Dataset : IDisposable
             parts.Add(pick);
         }
         var idx = parts.Count == 0 ? empty(0, dtype: ScalarType.Int64) : cat(parts, 0).sort().Values;
-        return Select(idx, $"{Name}[balanced {n}, seed {seed}]");
+        return idx.MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -163,14 +173,15 @@ public sealed class Dataset : IDisposable
         if (!(p >= 0 && p <= 1))
             throw new LossLandscapeException($"Label corruption fraction {p} is not valid: give a number in [0, 1].");
         using var scope = NewDisposeScope();
-        var g = new Generator((ulong)seed);
+        using var g = new Generator((ulong)seed);
         long m = (long)Math.Round(p * Count, MidpointRounding.AwayFromZero);
         var which = randperm(Count, generator: g).narrow(0, 0, m);
         var newLabels = randint(NumClasses, new[] { m }, generator: g, dtype: ScalarType.Int64);
         var y = Labels.cpu().clone();
         y.index_put_(newLabels, which);
-        var labels = y.to(Device).MoveToOuterDisposeScope();
-        return new Dataset($"{Name}[corrupted {p}, seed {seed}]", Inputs.clone(), labels, ClassNames);
+        var labels = y.to(Device, copy: true).MoveToOuterDisposeScope();
+        var inputs = Inputs.clone().MoveToOuterDisposeScope();
+        return new Dataset($"{Name}[corrupted {p}, seed {seed}]", inputs, labels, ClassNames);
     }
 
     /// <summary>

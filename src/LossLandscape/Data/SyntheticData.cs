@@ -83,7 +83,7 @@ public static class SyntheticData
     {
         var (kind, p) = Parse(spec);
         using var outer = NewDisposeScope();
-        var g = new Generator((ulong)p["seed"]);
+        using var g = new Generator((ulong)p["seed"]);
         long n = (long)p["n"], nt = (long)p["ntest"];
         int d = (int)p["d"];
         Func<long, (Tensor X, Tensor Y)> draw;
