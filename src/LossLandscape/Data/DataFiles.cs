@@ -42,6 +42,37 @@ internal static class DataFiles
         }
     }
 
+    /// <summary>
+    /// Opens <paramref name="path"/> for reading, through a gzip decoder when the file starts with the gzip magic
+    /// 1f 8b (whatever its extension). <paramref name="gzip"/> says which.
+    /// </summary>
+    public static Stream Open(string path, out bool gzip)
+    {
+        if (!File.Exists(path))
+            throw new LossLandscapeException($"Data file '{path}' does not exist.");
+        FileStream fs;
+        try { fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20); }
+        catch (IOException ex) { throw new LossLandscapeException($"Data file '{path}' cannot be read: {ex.Message}", ex); }
+        Span<byte> magic = stackalloc byte[2];
+        int n = fs.ReadAtLeast(magic, 2, throwOnEndOfStream: false);
+        fs.Position = 0;
+        gzip = n == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+        return gzip ? new GZipStream(fs, CompressionMode.Decompress) : fs;
+    }
+
+    /// <summary>
+    /// Reads until <paramref name="buffer"/> is full or the stream ends; returns the bytes read. A damaged gzip stream
+    /// becomes a <see cref="LossLandscapeException"/> naming the file.
+    /// </summary>
+    public static int ReadFully(Stream stream, Span<byte> buffer, string path)
+    {
+        try { return stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false); }
+        catch (InvalidDataException ex)
+        {
+            throw new LossLandscapeException($"Data file '{path}' is not a valid gzip stream: {ex.Message} The file is corrupt or truncated; download it again.", ex);
+        }
+    }
+
     /// <summary>A big-endian 32-bit integer at <paramref name="offset"/>.</summary>
     public static int BigEndianInt32(byte[] b, int offset) =>
         (b[offset] << 24) | (b[offset + 1] << 16) | (b[offset + 2] << 8) | b[offset + 3];

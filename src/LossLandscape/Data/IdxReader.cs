@@ -21,23 +21,42 @@ public static class IdxReader
     /// <exception cref="LossLandscapeException">Missing file, wrong magic number, or a size that does not match the header.</exception>
     public static Tensor ReadImages(string path)
     {
-        var (b, length) = DataFiles.ReadAll(path);
-        int magic = length >= 4 ? DataFiles.BigEndianInt32(b, 0) : -1;
+        // Streamed: the pixels are decompressed straight into the tensor's memory (no intermediate buffer).
+        using var stream = DataFiles.Open(path, out bool gzip);
+        var header = new byte[16];
+        int length = DataFiles.ReadFully(stream, header, path);
+        int magic = length >= 4 ? DataFiles.BigEndianInt32(header, 0) : -1;
         if (length >= 4 && magic != ImagesMagic)
             throw new LossLandscapeException($"IDX image file '{path}' has magic number 0x{magic:x8} at offset 0, expected 0x{ImagesMagic:x8} (unsigned-byte images){(magic == LabelsMagic ? "; this is a label file" : "")}.");
         if (length < 16)
             throw new LossLandscapeException($"IDX image file '{path}' has {length} bytes, fewer than its 16-byte header; the file is truncated.");
-        int count = DataFiles.BigEndianInt32(b, 4), rows = DataFiles.BigEndianInt32(b, 8), cols = DataFiles.BigEndianInt32(b, 12);
-        if (count < 0 || rows <= 0 || cols <= 0)
+        int count = DataFiles.BigEndianInt32(header, 4), rows = DataFiles.BigEndianInt32(header, 8), cols = DataFiles.BigEndianInt32(header, 12);
+        if (count < 0 || rows <= 0 || cols <= 0 || (long)count * rows * cols > int.MaxValue)
             throw new LossLandscapeException($"IDX image file '{path}' has an invalid header: {count} images of {rows} x {cols}.");
-        long expected = 16L + (long)count * rows * cols;
-        if (length != expected)
-            throw new LossLandscapeException($"IDX image file '{path}' should have {expected} bytes (16-byte header + {count} images of {rows} x {cols}), found {length}; " +
-                (length < expected ? $"it is truncated: image {(length - 16) / ((long)rows * cols)} at offset {16 + (length - 16) / ((long)rows * cols) * rows * cols} is incomplete." : $"{length - expected} unexpected bytes follow offset {expected}."));
-        var raw = empty(new long[] { count, 1, rows, cols }, dtype: ScalarType.Byte);
-        if (count > 0) raw.bytes = new Span<byte>(b, 16, (int)(expected - 16));
-        using (raw)
-            return raw.to(ScalarType.Float32).div_(255.0);
+        long pixels = (long)count * rows * cols;
+        long expected = 16L + pixels;
+        using var raw = empty(new long[] { count, 1, rows, cols }, dtype: ScalarType.Byte);
+        long got = pixels == 0 ? 0 : DataFiles.ReadFully(stream, raw.bytes, path);
+        long extra = got < pixels ? 0 : CountRest(stream, path);
+        if (got < pixels)
+        {
+            long found = 16 + got;
+            long image = got / ((long)rows * cols);
+            throw new LossLandscapeException($"IDX image file '{path}' should have {expected} bytes (16-byte header + {count} images of {rows} x {cols}), found {found}{(gzip ? " after decompression" : "")}; " +
+                $"it is truncated: image {image} at offset {16 + image * rows * cols} is incomplete.");
+        }
+        if (extra > 0)
+            throw new LossLandscapeException($"IDX image file '{path}' should have {expected} bytes (16-byte header + {count} images of {rows} x {cols}), found {expected + extra}; {extra} unexpected bytes follow offset {expected}.");
+        return raw.to(ScalarType.Float32).div_(255.0);
+    }
+
+    private static long CountRest(Stream stream, string path)
+    {
+        var buffer = new byte[1 << 16];
+        long total = 0;
+        int n;
+        while ((n = DataFiles.ReadFully(stream, buffer, path)) > 0) total += n;
+        return total;
     }
 
     /// <summary>Reads labels as int64 <c>[P]</c> on the CPU and checks that each is below <paramref name="numClasses"/>.</summary>

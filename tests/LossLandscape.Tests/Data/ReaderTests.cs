@@ -95,7 +95,7 @@ public class IdxReaderTests
         var gz = DataFileWriters.Gzip(DataFileWriters.IdxImages(DataFileWriters.PatternImages(50, 8, 8)));
         File.WriteAllBytes(path, gz[..(gz.Length / 2)]);
         var act = () => IdxReader.ReadImages(path);
-        act.Should().Throw<LossLandscapeException>().WithMessage($"*'{path}' is a truncated or corrupt gzip stream*decompression gave*");
+        act.Should().Throw<LossLandscapeException>().WithMessage($"*'{path}' should have 3216 bytes*after decompression*truncated*");
     }
 
     [Fact]
