@@ -1,19 +1,25 @@
 namespace LossLandscape.Bench;
 
-/// <summary>Benchmark dispatcher: <c>dotnet run -c Release --project bench/LossLandscape.Bench -- landscape</c>.</summary>
+/// <summary>
+/// Benchmarks, one subcommand each: <c>dotnet run -c Release --project bench/LossLandscape.Bench -- NAME [args]</c>.
+/// Each prints its measurements and the ratios against a baseline measured in the same run.
+/// </summary>
 public static class Program
 {
-    /// <summary>Runs the benchmark named by the first argument.</summary>
+    private static readonly Dictionary<string, (string Help, Func<string[], int> Run)> Commands = new(StringComparer.Ordinal)
+    {
+        ["data"] = ("reading Fashion-MNIST; shift + flip + normalize vs a training step of a small ResNet", DataBench.Run),
+        ["landscape"] = ("a grid point vs one forward pass over the evaluation data", LandscapeBench.Run),
+    };
+
     public static int Main(string[] args)
     {
-        var name = args.Length > 0 ? args[0] : "";
-        switch (name)
+        if (args.Length == 0 || !Commands.TryGetValue(args[0], out var command))
         {
-            case "landscape":
-                return LandscapeBench.Run(args[1..]);
-            default:
-                Console.Error.WriteLine("usage: LossLandscape.Bench landscape [--samples N] [--repeats N]");
-                return 2;
+            Console.Error.WriteLine("usage: LossLandscape.Bench COMMAND [args]");
+            foreach (var (name, (help, _)) in Commands) Console.Error.WriteLine($"  {name,-8} {help}");
+            return args.Length == 0 ? 0 : 2;
         }
+        return command.Run(args[1..]);
     }
 }

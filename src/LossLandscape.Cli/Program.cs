@@ -50,6 +50,14 @@ public static class Program
                 .WithDescription("Keskar et al.'s epsilon-sharpness of a model.");
             config.AddCommand<TrajectoryCommand>("trajectory")
                 .WithDescription("A training run's checkpoints on their top-2 PCA plane with the loss underneath.");
+            config.AddBranch("data", data =>
+            {
+                data.SetDescription("Inspect data sets.");
+                data.AddCommand<DataInfoCommand>("info")
+                    .WithDescription("Print a data set's train/test counts, shapes, class histogram and where its files were found.")
+                    .WithExample("data", "info", "fashion-mnist")
+                    .WithExample("data", "info", "cifar10", "--data-dir", "/data");
+            });
         });
 
         bool verbose = args.Contains("--verbose") || args.Contains("-v");
