@@ -83,8 +83,8 @@ public sealed class ConnectCommand : Command<ConnectCommand.Settings>
         var a = PointOf(model, space, settings.From);
         var b = PointOf(model, space, settings.To);
         LoadInto(model, settings.From);
-        using var train = ResolveData(settings.Data, runtime);
-        using var test = settings.TestData is null ? null : ResolveData(settings.TestData, runtime);
+        using var train = ResolveData(settings.Data, runtime, settings);
+        using var test = settings.TestData is null ? null : ResolveData(settings.TestData, runtime, settings, DataPart.Test);
         var probe = new LandscapeProbe(model, train, test, options, space);
         var r = PathFinder.Connect(probe, a.Theta, b.Theta, new PathOptions
         {

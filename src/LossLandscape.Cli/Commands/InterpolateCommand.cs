@@ -54,8 +54,8 @@ public sealed class InterpolateCommand : Command<InterpolateCommand.Settings>
         var a = PointOf(model, space, settings.From);
         var b = PointOf(model, space, settings.To);
         LoadInto(model, settings.From);
-        using var train = ResolveData(settings.Data, runtime);
-        using var test = settings.TestData is null ? null : ResolveData(settings.TestData, runtime);
+        using var train = ResolveData(settings.Data, runtime, settings);
+        using var test = settings.TestData is null ? null : ResolveData(settings.TestData, runtime, settings, DataPart.Test);
         var probe = new LandscapeProbe(model, train, test, options, space);
         var r = probe.Interpolate(a, b, alphas, settings.NormPreserving);
 

@@ -23,12 +23,22 @@ public class ProbeSettings : GlobalSettings
 
     /// <summary>Training data.</summary>
     [CommandOption("--data <DATA>")]
-    [Description("Training data: FILE.safetensors with tensors x (float) and y (int64).")]
+    [Description("Training data: a data set name (fashion-mnist, mnist, cifar10, digits, synthetic:...) or FILE.safetensors with tensors x (float) and y (int64).")]
     public string Data { get; init; } = "";
+
+    /// <summary>Data folder.</summary>
+    [CommandOption("--data-dir <DIR>")]
+    [Description("Folder to look for data sets in first.")]
+    public string? DataDir { get; init; }
+
+    /// <summary>Subset size.</summary>
+    [CommandOption("--subset <N>")]
+    [Description("Evaluate on a seeded class-balanced subset of N examples of each data set (default: all).")]
+    public long? Subset { get; init; }
 
     /// <summary>Test data.</summary>
     [CommandOption("--test-data <DATA>")]
-    [Description("Optional test data, measured beside the training data.")]
+    [Description("Optional test data, measured beside the training data: a name (its test split) or a file.")]
     public string? TestData { get; init; }
 
     /// <summary>Loss.</summary>
@@ -79,7 +89,7 @@ public class ProbeSettings : GlobalSettings
     public override ValidationResult Validate()
     {
         if (string.IsNullOrWhiteSpace(Model)) return ValidationResult.Error("--model is required (for example --model mlp:784-500-300-10).");
-        if (string.IsNullOrWhiteSpace(Data)) return ValidationResult.Error("--data is required (FILE.safetensors with tensors x and y).");
+        if (string.IsNullOrWhiteSpace(Data)) return ValidationResult.Error("--data is required (a data set name such as fashion-mnist, or FILE.safetensors with tensors x and y).");
         return base.Validate();
     }
 
@@ -98,35 +108,12 @@ public class ProbeSettings : GlobalSettings
 public static class ProbeCommandSupport
 {
     /// <summary>
-    /// Resolves a data argument to a data set on the run's device and dtype. Today: <c>FILE.safetensors</c> holding
-    /// <c>x</c> (floating point, [P, ...]) and <c>y</c> (int64, [P]).
+    /// Resolves a data argument (catalog name, <c>synthetic:...</c> or <c>FILE.safetensors</c>) to a data set on the
+    /// run's device and dtype, through <see cref="DataArguments"/>.
     /// </summary>
-    /// <exception cref="LossLandscapeException">The argument is neither such a file nor a known data set.</exception>
-    public static Dataset ResolveData(string spec, ResolvedRuntime runtime)
-    {
-        ArgumentNullException.ThrowIfNull(runtime);
-        var s = (spec ?? "").Trim();
-        if (!s.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase))
-            throw new LossLandscapeException($"Data '{spec}' is not known: pass FILE.safetensors with tensors x (float) and y (int64).");
-        if (!File.Exists(s)) throw new LossLandscapeException($"Data file '{s}' does not exist.");
-        var tensors = Safetensors.Load(s);
-        try
-        {
-            if (!tensors.TryGetValue("x", out var x) || !tensors.TryGetValue("y", out var y))
-                throw new LossLandscapeException($"Data file '{s}' must hold tensors 'x' and 'y'; it holds: {string.Join(", ", tensors.Keys)}.");
-            if (!x.is_floating_point()) throw new LossLandscapeException($"Data file '{s}': x must be floating point; got {x.dtype}.");
-            if (y.dtype != ScalarType.Int64) throw new LossLandscapeException($"Data file '{s}': y must be int64; got {y.dtype}.");
-            if (y.numel() == 0) throw new LossLandscapeException($"Data file '{s}' holds no examples.");
-            long k = y.max().item<long>() + 1;
-            if (y.min().item<long>() < 0) throw new LossLandscapeException($"Data file '{s}': labels must be non-negative.");
-            var names = Enumerable.Range(0, (int)k).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
-            return new Dataset(Path.GetFileNameWithoutExtension(s), x.to(runtime.DType).to(runtime.Device), y.to(runtime.Device), names);
-        }
-        finally
-        {
-            foreach (var t in tensors.Values) t.Dispose();
-        }
-    }
+    /// <exception cref="LossLandscapeException">The argument is not a known data set or a readable file.</exception>
+    public static Dataset ResolveData(string spec, ResolvedRuntime runtime, ProbeSettings settings, DataPart part = DataPart.Train) =>
+        DataArguments.Resolve(spec, part, runtime, settings.DataDir, settings.Subset, settings.Seed);
 
     /// <summary>Builds the model of <paramref name="spec"/> on the run's device and dtype, with the weights of <paramref name="checkpoint"/> when given.</summary>
     public static nn.Module<Tensor, Tensor> LoadModel(string spec, string? checkpoint, ResolvedRuntime runtime)

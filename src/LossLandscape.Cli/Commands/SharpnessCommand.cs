@@ -66,8 +66,8 @@ public sealed class SharpnessCommand : Command<SharpnessCommand.Settings>
         var runtime = settings.ToRuntimeOptions().Apply();
         using var model = LoadModel(settings.Model, settings.Checkpoint, runtime);
         var space = new ParameterSpace(model);
-        using var train = ResolveData(settings.Data, runtime);
-        using var test = settings.TestData is null ? null : ResolveData(settings.TestData, runtime);
+        using var train = ResolveData(settings.Data, runtime, settings);
+        using var test = settings.TestData is null ? null : ResolveData(settings.TestData, runtime, settings, DataPart.Test);
         var probe = new LandscapeProbe(model, train, test, options, space);
         var r = Sharpness.Measure(probe, space.Get(), new SharpnessOptions
         {

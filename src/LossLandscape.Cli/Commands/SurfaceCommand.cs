@@ -112,8 +112,8 @@ public sealed class SurfaceCommand : Command<SurfaceCommand.Settings>
                 "A", "B", "C"),
             _ => throw new LossLandscapeException($"Directions '{settings.Directions}' are not known: use filter, random, given or three."),
         };
-        using var train = ResolveData(settings.Data, runtime);
-        using var test = settings.TestData is null ? null : ResolveData(settings.TestData, runtime);
+        using var train = ResolveData(settings.Data, runtime, settings);
+        using var test = settings.TestData is null ? null : ResolveData(settings.TestData, runtime, settings, DataPart.Test);
         var probe = new LandscapeProbe(model, train, test, options, space);
 
         if (shard is not null)

@@ -57,8 +57,8 @@ public sealed class TrajectoryCommand : Command<TrajectoryCommand.Settings>
         var space = new ParameterSpace(model);
         var thetas = files.Select(f => PointOf(model, space, f).Theta).ToList();
         if (files.Length > 0) LoadInto(model, files[^1]);
-        using var train = ResolveData(settings.Data, runtime);
-        using var test = settings.TestData is null ? null : ResolveData(settings.TestData, runtime);
+        using var train = ResolveData(settings.Data, runtime, settings);
+        using var test = settings.TestData is null ? null : ResolveData(settings.TestData, runtime, settings, DataPart.Test);
         var probe = new LandscapeProbe(model, train, test, options, space);
         var r = Trajectory.Run(probe, thetas, files.Select(Path.GetFileNameWithoutExtension).Select(n => n ?? "").ToArray(), grid, settings.Grid);
         var table = new Table().AddColumns("checkpoint", "x", "y");

@@ -100,9 +100,9 @@ public class LandscapeCliTests
     public void BadInput_ExitsWithCode2AndAClearMessage()
     {
         var (dir, data, m) = Files(2);
-        var r1 = CliTests.Run("interpolate", "--model", "mlp:4-5-3", "--from", m[0], "--to", m[1], "--data", "mnist");
+        var r1 = CliTests.Run("interpolate", "--model", "mlp:4-5-3", "--from", m[0], "--to", m[1], "--data", "no-such-set");
         r1.Code.Should().Be(2);
-        r1.Err.Should().Contain("Data 'mnist' is not known");
+        r1.Err.Should().Contain("Data set 'no-such-set' is not known");
         var r2 = CliTests.Run("interpolate", "--model", "mlp:4-5-3", "--from", m[0], "--to", m[1], "--data", data, "--alphas", "1:2");
         r2.Code.Should().Be(2);
         r2.Err.Should().Contain("START:STOP:COUNT");
