@@ -128,7 +128,8 @@ public sealed class Trainer : IDisposable
     /// <summary>
     /// Loads the newest checkpoint of <see cref="RunDirectory"/> (model, momentum buffers, step, batch position,
     /// history), so that <see cref="Run"/> continues where it stopped. The checkpoint's options must equal
-    /// <see cref="Options"/> except for the number of steps or epochs (a run may be extended).
+    /// <see cref="Options"/> except for the number of steps or epochs (a run may be extended), the device and the
+    /// thread count (bit-identical continuation holds on the same device and thread count).
     /// </summary>
     /// <exception cref="LossLandscapeException">No run folder or checkpoint, a damaged checkpoint, or different options.</exception>
     public void Resume()
@@ -148,9 +149,9 @@ public sealed class Trainer : IDisposable
         {
             throw new LossLandscapeException($"Checkpoint state '{statePath}' is not valid JSON: {ex.Message}", ex);
         }
-        var differences = Differences(state.Options with { Steps = null, Epochs = null }, Options with { Steps = null, Epochs = null });
+        var differences = Differences(Resumable(state.Options), Resumable(Options));
         if (differences.Count > 0)
-            throw new LossLandscapeException($"The checkpoint in '{dir}' was written with different options ({string.Join("; ", differences)}); only --steps/--epochs may change on resume.");
+            throw new LossLandscapeException($"The checkpoint in '{dir}' was written with different options ({string.Join("; ", differences)}); only the number of steps or epochs, the device and the thread count may change on resume.");
         if (state.Step > TotalSteps)
             throw new LossLandscapeException($"The checkpoint is at step {state.Step}, beyond the {TotalSteps} steps of this run; give more steps or epochs.");
         Checkpoint.Load(_model, Path.Combine(dir, "model.safetensors"));
@@ -385,6 +386,8 @@ public sealed class Trainer : IDisposable
         var y = data.Labels.index_select(0, perm).MoveToOuterDisposeScope();
         return (new Dataset($"{data.Name} (subset of {n})", x, y, data.ClassNames), true);
     }
+
+    private static TrainingOptions Resumable(TrainingOptions o) => o with { Steps = null, Epochs = null, Device = "", Threads = null };
 
     private static List<string> Differences(TrainingOptions a, TrainingOptions b)
     {
