@@ -1,0 +1,24 @@
+namespace LossLandscape.Bench;
+
+/// <summary>
+/// Benchmarks, one subcommand each: <c>dotnet run -c Release --project bench/LossLandscape.Bench -- NAME [args]</c>.
+/// Each prints its measurements and the ratios against a baseline measured in the same run.
+/// </summary>
+public static class Program
+{
+    private static readonly Dictionary<string, (string Help, Func<string[], int> Run)> Commands = new(StringComparer.Ordinal)
+    {
+        ["train"] = ("a trainer step vs a hand-written TorchSharp loop (MLP, ResNet-20); ResNet-56 images/s", TrainBench.Run),
+    };
+
+    public static int Main(string[] args)
+    {
+        if (args.Length == 0 || !Commands.TryGetValue(args[0], out var command))
+        {
+            Console.Error.WriteLine("usage: LossLandscape.Bench COMMAND [args]");
+            foreach (var (name, (help, _)) in Commands) Console.Error.WriteLine($"  {name,-8} {help}");
+            return args.Length == 0 ? 0 : 2;
+        }
+        return command.Run(args[1..]);
+    }
+}
