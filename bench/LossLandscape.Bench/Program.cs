@@ -9,6 +9,7 @@ public static class Program
     private static readonly Dictionary<string, (string Help, Func<string[], int> Run)> Commands = new(StringComparer.Ordinal)
     {
         ["data"] = ("reading Fashion-MNIST; shift + flip + normalize vs a training step of a small ResNet", DataBench.Run),
+        ["train"] = ("a trainer step vs a hand-written TorchSharp loop (MLP, ResNet-20); ResNet-56 images/s", TrainBench.Run),
         ["landscape"] = ("a grid point vs one forward pass over the evaluation data", LandscapeBench.Run),
     };
 

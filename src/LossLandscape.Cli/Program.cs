@@ -31,6 +31,9 @@ public static class Program
             config.PropagateExceptions();
             if (console is not null) config.ConfigureConsole(console);
             config.ValidateExamples();
+            config.AddCommand<TrainCommand>("train")
+                .WithDescription("Train a model (SGD, momentum, GD, noise, schedules); writes checkpoints, history and options.json.")
+                .WithExample("train", "--model", "mlp:784-500-300-10", "--data", "fashion-mnist", "--epochs", "1", "--out", "runs/mlp");
             config.AddBranch("model", model =>
             {
                 model.SetDescription("Inspect model specs.");

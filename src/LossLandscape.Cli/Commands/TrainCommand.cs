@@ -1,0 +1,363 @@
+using System.ComponentModel;
+using System.Globalization;
+using LossLandscape.Checkpoints;
+using LossLandscape.Data;
+using LossLandscape.Runtime;
+using LossLandscape.Training;
+using Spectre.Console;
+using Spectre.Console.Cli;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace LossLandscape.Cli.Commands;
+
+/// <summary>
+/// <c>llscape train</c>: trains a model and writes checkpoints (safetensors), the history (CSV and JSON) and the run
+/// description (<c>options.json</c>) into <c>--out</c>. Ctrl-C writes a checkpoint and exits; <c>--resume</c>
+/// continues from it.
+/// </summary>
+public sealed class TrainCommand : Command<TrainCommand.Settings>
+{
+    /// <summary>Options of <c>llscape train</c>; unset options keep their defaults (or, with --resume, the run's values).</summary>
+    public sealed class Settings : GlobalSettings
+    {
+        /// <summary>Model spec.</summary>
+        [CommandOption("--model <SPEC>")]
+        [Description("Model spec: mlp:784-500-300-10, mlp:784-5-10:tanh, resnet20|32|44|56|110, resnet56-noshort, alexnet-c1, alexnet-bare, meanfield:40x800.")]
+        public string? Model { get; init; }
+
+        /// <summary>Data set.</summary>
+        [CommandOption("--data <NAME>")]
+        [Description("Training data: FILE.safetensors (tensors x [P, ...] float and y [P] int64; optional x_test, y_test) or synthetic:blobs[:P[:D[:K]]].")]
+        public string? Data { get; init; }
+
+        /// <summary>Loss.</summary>
+        [CommandOption("--loss <LOSS>")]
+        [Description("ce (default), mse or hinge.")]
+        public string? Loss { get; init; }
+
+        /// <summary>Batch size.</summary>
+        [CommandOption("--batch-size <B>")]
+        [Description("Mini-batch size. Default: 128.")]
+        public int? BatchSize { get; init; }
+
+        /// <summary>Full batch.</summary>
+        [CommandOption("--full-batch")]
+        [Description("Full-batch gradient descent: every training example in every step (gradient accumulated over --chunk-size chunks).")]
+        public bool? FullBatch { get; init; }
+
+        /// <summary>Learning rate.</summary>
+        [CommandOption("--lr <LR>")]
+        [Description("Base learning rate. Default: 0.1.")]
+        public double? LearningRate { get; init; }
+
+        /// <summary>Momentum.</summary>
+        [CommandOption("--momentum <MU>")]
+        [Description("Momentum (PyTorch SGD semantics). Default: 0.")]
+        public double? Momentum { get; init; }
+
+        /// <summary>Dampening.</summary>
+        [CommandOption("--dampening <TAU>")]
+        [Description("Momentum dampening. Default: 0.")]
+        public double? Dampening { get; init; }
+
+        /// <summary>Nesterov.</summary>
+        [CommandOption("--nesterov")]
+        [Description("Nesterov momentum (needs --momentum > 0).")]
+        public bool? Nesterov { get; init; }
+
+        /// <summary>Weight decay.</summary>
+        [CommandOption("--weight-decay <LAMBDA>")]
+        [Description("L2 weight decay added to the gradient. Default: 0.")]
+        public double? WeightDecay { get; init; }
+
+        /// <summary>No preprocessing.</summary>
+        [CommandOption("--no-preprocessing")]
+        [Description("Turn the data preprocessing and augmentation off.")]
+        public bool? NoPreprocessing { get; init; }
+
+        /// <summary>Schedule.</summary>
+        [CommandOption("--schedule <SCHEDULE>")]
+        [Description("constant (default), step:M1,M2:GAMMA, cosine[:MIN], linear[:MIN], warmup:W+SCHEDULE.")]
+        public string? Schedule { get; init; }
+
+        /// <summary>Steps.</summary>
+        [CommandOption("--steps <N>")]
+        [Description("Number of updates (or give --epochs).")]
+        public long? Steps { get; init; }
+
+        /// <summary>Epochs.</summary>
+        [CommandOption("--epochs <E>")]
+        [Description("Number of epochs (or give --steps).")]
+        public int? Epochs { get; init; }
+
+        /// <summary>Evaluation interval.</summary>
+        [CommandOption("--eval-every <K>")]
+        [Description("Evaluate train and test loss and accuracy every K updates (0: at the start and the end only). Default: 0.")]
+        public long? EvalEvery { get; init; }
+
+        /// <summary>Evaluation subset.</summary>
+        [CommandOption("--eval-subset <N>")]
+        [Description("Evaluate on a fixed random subset of N examples of each set instead of the full sets.")]
+        public long? EvalSubset { get; init; }
+
+        /// <summary>Checkpoint interval.</summary>
+        [CommandOption("--checkpoint-every <K>")]
+        [Description("Write a checkpoint every K updates (0: at the end only). Default: 0.")]
+        public long? CheckpointEvery { get; init; }
+
+        /// <summary>Chunk size.</summary>
+        [CommandOption("--chunk-size <N>")]
+        [Description("Examples per chunk for full-batch gradients and evaluation. Default: 1000.")]
+        public int? ChunkSize { get; init; }
+
+        /// <summary>Switch step.</summary>
+        [CommandOption("--switch-batch-size-at <STEP>")]
+        [Description("Update index from which --second-batch-size is used (two-phase training).")]
+        public long? SwitchBatchSizeAt { get; init; }
+
+        /// <summary>Second batch size.</summary>
+        [CommandOption("--second-batch-size <B>")]
+        [Description("Batch size after --switch-batch-size-at.")]
+        public int? SecondBatchSize { get; init; }
+
+        /// <summary>Noise scale.</summary>
+        [CommandOption("--noise-scale <SIGMA>")]
+        [Description("Standard deviation of isotropic Gaussian noise added to the gradient each step. Default: 0.")]
+        public double? NoiseScale { get; init; }
+
+        /// <summary>Resume.</summary>
+        [CommandOption("--resume")]
+        [Description("Continue the run in --out from its latest checkpoint, with the options in its options.json (--steps/--epochs may extend it).")]
+        public bool Resume { get; init; }
+
+        /// <summary>Output folder.</summary>
+        [CommandOption("--out <DIR>")]
+        [Description("Run folder for options.json, checkpoints/, history.csv, history.json and model.safetensors.")]
+        public string? Out { get; init; }
+    }
+
+    /// <summary>The data a run trains on.</summary>
+    /// <param name="Train">Training set (in the run's dtype, on its device).</param>
+    /// <param name="Test">Test set, or null.</param>
+    /// <param name="Augmentation">Batch preprocessing for training batches, or null.</param>
+    public sealed record ResolvedData(Dataset Train, Dataset? Test, Func<Tensor, Tensor>? Augmentation) : IDisposable
+    {
+        /// <summary>Frees both sets.</summary>
+        public void Dispose()
+        {
+            Train.Dispose();
+            Test?.Dispose();
+        }
+    }
+
+    /// <inheritdoc />
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(settings.Out))
+            throw new LossLandscapeException("Give the run folder with --out DIR.");
+        var options = BuildOptions(settings);
+        var runtime = new RuntimeOptions(options.Device, options.Seed, options.Threads, options.DType).Apply();
+        using var data = ResolveData(options.Data, options, runtime.Device, runtime.DType);
+        int classes = data.Train.NumClasses;
+        using var model = Trainer.CreateModel(options, data.Train.ExampleShape, classes, runtime.Device);
+        using var trainer = new Trainer(model, data.Train, data.Test, options, settings.Out, data.Augmentation);
+        if (settings.Resume) trainer.Resume();
+
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            if (cts.IsCancellationRequested) return; // a second Ctrl-C ends the process at once
+            e.Cancel = true;
+            cts.Cancel();
+        };
+        Console.CancelKeyPress += onCancel;
+        TrainingResult result;
+        try
+        {
+            AnsiConsole.MarkupLine($"training [bold]{Markup.Escape(options.Model)}[/] on [bold]{Markup.Escape(data.Train.Name)}[/] ({data.Train.Count} examples), {trainer.TotalSteps} steps from step {trainer.Step}, on {runtime.Device.type.ToString().ToLowerInvariant()} ({TorchRuntime.DTypeName(runtime.DType)})");
+            result = AnsiConsole.Progress()
+                .AutoClear(false)
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+                .Start(ctx =>
+                {
+                    var task = ctx.AddTask("training", maxValue: trainer.TotalSteps);
+                    task.Value = trainer.Step;
+                    return trainer.Run(new ProgressBar(task), cts.Token);
+                });
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
+
+        var last = result.History.LastOrDefault(r => r.TrainLoss is not null);
+        if (last is not null)
+        {
+            var table = new Table().AddColumn("step").AddColumn("epoch").AddColumn("train loss").AddColumn("train acc").AddColumn("test loss").AddColumn("test acc").AddColumn("seconds");
+            table.AddRow(last.Step.ToString(CultureInfo.InvariantCulture), F(last.Epoch, "F2"), F(last.TrainLoss, "F4"), F(last.TrainAccuracy, "P2"),
+                F(last.TestLoss, "F4"), F(last.TestAccuracy, "P2"), F(last.Seconds, "F1"));
+            AnsiConsole.Write(table);
+        }
+        if (result.Reason == StopReason.Completed)
+        {
+            AnsiConsole.WriteLine(result.Message);
+            return Program.Ok;
+        }
+        Program.Error.MarkupLine($"[red]{(result.Reason == StopReason.Cancelled ? "cancelled" : "diverged")}:[/] {Markup.Escape(result.Message)}");
+        return Program.Failure;
+    }
+
+    /// <summary>
+    /// The options of the run: with --resume those in <c>options.json</c> of --out, otherwise the defaults, with every
+    /// option given on the command line on top.
+    /// </summary>
+    /// <exception cref="LossLandscapeException">A missing --model/--data, a folder that holds a run without --resume, or none with it.</exception>
+    public static TrainingOptions BuildOptions(Settings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var dir = settings.Out!;
+        var optionsPath = Path.Combine(dir, "options.json");
+        TrainingOptions o;
+        if (settings.Resume)
+        {
+            if (!File.Exists(optionsPath))
+                throw new LossLandscapeException($"--resume needs a run folder; '{optionsPath}' does not exist.");
+            o = TrainingOptions.Load(optionsPath);
+            if (settings.Device != "auto") o = o with { Device = settings.Device };
+            if (settings.Threads is int t) o = o with { Threads = t };
+        }
+        else
+        {
+            if (Trainer.LatestCheckpoint(dir) is not null || File.Exists(optionsPath))
+                throw new LossLandscapeException($"'{dir}' already holds a run; continue it with --resume or choose another --out folder.");
+            if (string.IsNullOrWhiteSpace(settings.Model)) throw new LossLandscapeException("Give the model with --model SPEC (for example --model mlp:784-500-300-10).");
+            if (string.IsNullOrWhiteSpace(settings.Data)) throw new LossLandscapeException("Give the training data with --data NAME.");
+            var device = TorchRuntime.ResolveDevice(settings.Device);
+            o = new TrainingOptions
+            {
+                Seed = settings.Seed,
+                DType = TorchRuntime.DTypeName(TorchRuntime.ParseDType(settings.DType)),
+                Device = device.type == DeviceType.CUDA ? $"cuda:{Math.Max(0, device.index)}" : "cpu",
+                Threads = settings.Threads,
+            };
+        }
+        if (settings.Steps is not null || settings.Epochs is not null)
+            o = o with { Steps = settings.Steps, Epochs = settings.Epochs };
+        return o with
+        {
+            Model = settings.Model ?? o.Model,
+            Data = settings.Data ?? o.Data,
+            Loss = settings.Loss ?? o.Loss,
+            BatchSize = settings.BatchSize ?? o.BatchSize,
+            FullBatch = settings.FullBatch ?? o.FullBatch,
+            LearningRate = settings.LearningRate ?? o.LearningRate,
+            Momentum = settings.Momentum ?? o.Momentum,
+            Dampening = settings.Dampening ?? o.Dampening,
+            Nesterov = settings.Nesterov ?? o.Nesterov,
+            WeightDecay = settings.WeightDecay ?? o.WeightDecay,
+            Preprocessing = settings.NoPreprocessing is true ? false : o.Preprocessing,
+            Schedule = settings.Schedule is null ? o.Schedule : LearningRateSchedule.Parse(settings.Schedule).ToString()!,
+            EvalEvery = settings.EvalEvery ?? o.EvalEvery,
+            EvalSubset = settings.EvalSubset ?? o.EvalSubset,
+            CheckpointEvery = settings.CheckpointEvery ?? o.CheckpointEvery,
+            ChunkSize = settings.ChunkSize ?? o.ChunkSize,
+            SwitchBatchSizeAt = settings.SwitchBatchSizeAt ?? o.SwitchBatchSizeAt,
+            SecondBatchSize = settings.SecondBatchSize ?? o.SecondBatchSize,
+            NoiseScale = settings.NoiseScale ?? o.NoiseScale,
+        };
+    }
+
+    /// <summary>
+    /// Resolves the data set named <paramref name="name"/> to training and test sets in <paramref name="dtype"/> on
+    /// <paramref name="device"/>, with the batch augmentation the run uses (none for the sources handled here). This is
+    /// the one place where data names are interpreted: <c>FILE.safetensors</c> (tensors <c>x</c> float [P, ...] and
+    /// <c>y</c> int64 [P], optionally <c>x_test</c> and <c>y_test</c>; k = largest label + 1) and
+    /// <c>synthetic:blobs[:P[:D[:K]]]</c> (K Gaussian clusters in R^D with unit variance around centers drawn from
+    /// N(0, 9 I); P training and P/4 test points; defaults 1000, 10, 3; drawn from the run's seed).
+    /// </summary>
+    /// <exception cref="LossLandscapeException">An unknown name, a missing or malformed file.</exception>
+    public static ResolvedData ResolveData(string name, TrainingOptions options, Device device, ScalarType dtype)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(options);
+        var n = name.Trim();
+        if (n.StartsWith("synthetic:blobs", StringComparison.OrdinalIgnoreCase)) return Blobs(n, options.Seed, device, dtype);
+        if (n.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase)) return FromSafetensors(n, device, dtype);
+        throw new LossLandscapeException($"Data set '{name}' is not known: give FILE.safetensors (tensors x and y, optionally x_test and y_test) or synthetic:blobs[:P[:D[:K]]].");
+    }
+
+    private static ResolvedData FromSafetensors(string path, Device device, ScalarType dtype)
+    {
+        var tensors = Safetensors.Load(path);
+        try
+        {
+            Tensor Get(string key) => tensors.TryGetValue(key, out var t) ? t
+                : throw new LossLandscapeException($"Data file '{path}' has no tensor '{key}' (it has {string.Join(", ", tensors.Keys.OrderBy(k => k, StringComparer.Ordinal))}); store the inputs as 'x' and the int64 labels as 'y'.");
+            var (x, y) = (Get("x"), Get("y"));
+            bool hasTest = tensors.ContainsKey("x_test") || tensors.ContainsKey("y_test");
+            var (xt, yt) = hasTest ? (Get("x_test"), Get("y_test")) : (null, null);
+            long maxLabel = 0;
+            foreach (var (lab, key) in new[] { (y, "y"), (yt, "y_test") })
+            {
+                if (lab is null) continue;
+                if (lab.dtype != ScalarType.Int64) throw new LossLandscapeException($"Data file '{path}': labels '{key}' must be int64; got {lab.dtype}.");
+                if (lab.numel() == 0) continue;
+                if (lab.min().item<long>() < 0) throw new LossLandscapeException($"Data file '{path}': labels '{key}' must be >= 0.");
+                maxLabel = Math.Max(maxLabel, lab.max().item<long>());
+            }
+            var classNames = Enumerable.Range(0, (int)maxLabel + 1).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray();
+            var stem = Path.GetFileNameWithoutExtension(path);
+            Dataset Make(Tensor inputs, Tensor labels, string part)
+            {
+                if (!inputs.is_floating_point()) throw new LossLandscapeException($"Data file '{path}': inputs of the {part} set must be floating point; got {inputs.dtype}.");
+                return new Dataset($"{stem}/{part}", inputs.to(dtype, device).DetachFromDisposeScope(), labels.to(device).DetachFromDisposeScope(), classNames);
+            }
+            var train = Make(x, y, "train");
+            var test = xt is null ? null : Make(xt, yt!, "test");
+            return new ResolvedData(train, test, null);
+        }
+        finally
+        {
+            foreach (var t in tensors.Values) t.Dispose();
+        }
+    }
+
+    private static ResolvedData Blobs(string name, long seed, Device device, ScalarType dtype)
+    {
+        var parts = name.Split(':');
+        long[] values = { 1000, 10, 3 };
+        if (parts.Length > 5) throw new LossLandscapeException($"Data set '{name}' is not valid: write synthetic:blobs[:P[:D[:K]]].");
+        for (int i = 2; i < parts.Length; i++)
+        {
+            if (!long.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out values[i - 2]) || values[i - 2] < 1)
+                throw new LossLandscapeException($"Data set '{name}' is not valid: '{parts[i]}' is not a positive whole number (synthetic:blobs[:P[:D[:K]]]).");
+        }
+        var (p, d, k) = (values[0], values[1], values[2]);
+        using var scope = NewDisposeScope();
+        using var g = new Generator((ulong)SeedStreams.Derive(seed, 100, 0));
+        var centers = randn(new[] { k, d }, dtype: ScalarType.Float64, generator: g) * 3;
+        Dataset Draw(long count, string part)
+        {
+            var labels = randint(0, k, new[] { count }, generator: g);
+            var x = centers.index_select(0, labels) + randn(new[] { count, d }, dtype: ScalarType.Float64, generator: g);
+            return new Dataset($"blobs/{part}", x.to(dtype, device).DetachFromDisposeScope(), labels.to(device).DetachFromDisposeScope(),
+                Enumerable.Range(0, (int)k).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray());
+        }
+        var train = Draw(p, "train");
+        var test = Draw(Math.Max(1, p / 4), "test");
+        return new ResolvedData(train, test, null);
+    }
+
+    private static string F(double? v, string format) => v is double d ? d.ToString(format, CultureInfo.InvariantCulture) : "";
+
+    private sealed class ProgressBar(ProgressTask task) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value)
+        {
+            task.Value = value.Step;
+            var eval = value.Evaluation is { TestAccuracy: double acc } ? $", test acc {acc.ToString("P1", CultureInfo.InvariantCulture)}" : "";
+            task.Description = Markup.Escape($"step {value.Step}, loss {value.BatchLoss.ToString("F4", CultureInfo.InvariantCulture)}, lr {value.LearningRate.ToString("G3", CultureInfo.InvariantCulture)}{eval}");
+        }
+    }
+}

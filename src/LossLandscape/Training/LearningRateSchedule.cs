@@ -1,0 +1,178 @@
+using System.Globalization;
+
+namespace LossLandscape.Training;
+
+/// <summary>
+/// A learning-rate schedule: the factor by which the base learning rate is multiplied at update t (t = 0 for the first
+/// update) of a run of T updates, so lr(t) = lr_0 * Factor(t, T).
+/// </summary>
+/// <remarks>
+/// Text forms (<see cref="Parse"/>; <c>ToString()</c> gives them back):
+/// <list type="bullet">
+/// <item><c>constant</c>: 1.</item>
+/// <item><c>step:M1,M2,...:GAMMA</c>: gamma^(number of milestones M_i &lt;= t), as PyTorch's MultiStepLR
+/// (for example <c>step:30000,40000:0.1</c>).</item>
+/// <item><c>cosine</c> or <c>cosine:MIN</c>: MIN + (1 - MIN) (1 + cos(pi t / T)) / 2.</item>
+/// <item><c>linear</c> or <c>linear:MIN</c>: MIN + (1 - MIN) (1 - t / T).</item>
+/// <item><c>warmup:W+SCHEDULE</c>: min(1, (t + 1) / W) times SCHEDULE(t, T) (linear warm-up multiplied onto the
+/// schedule, with the schedule's own step count unshifted; for example <c>warmup:500+cosine</c>).</item>
+/// </list>
+/// </remarks>
+public abstract class LearningRateSchedule
+{
+    /// <summary>What <see cref="Parse"/> accepts.</summary>
+    public const string Syntax =
+        "constant, step:M1,M2,...:GAMMA (for example step:30000,40000:0.1), cosine[:MIN], linear[:MIN], " +
+        "or warmup:W+SCHEDULE (for example warmup:500+cosine)";
+
+    /// <summary>The factor at update <paramref name="step"/> (0-based) of <paramref name="totalSteps"/>.</summary>
+    public abstract double Factor(long step, long totalSteps);
+
+    /// <summary>The learning rate lr_0 * Factor(t, T).</summary>
+    public double Rate(double baseRate, long step, long totalSteps) => baseRate * Factor(step, totalSteps);
+
+    /// <summary>Parses a schedule (case-insensitive).</summary>
+    /// <exception cref="LossLandscapeException">The text is malformed; the message lists what is accepted.</exception>
+    public static LearningRateSchedule Parse(string? text)
+    {
+        var s = (text ?? "constant").Trim().ToLowerInvariant();
+        if (s.StartsWith("warmup:", StringComparison.Ordinal))
+        {
+            int plus = s.IndexOf('+', StringComparison.Ordinal);
+            var w = plus < 0 ? s[7..] : s[7..plus];
+            if (!long.TryParse(w, NumberStyles.None, CultureInfo.InvariantCulture, out var steps) || steps < 1)
+                throw Malformed(text, $"warm-up length '{w}' is not a positive whole number of steps");
+            var inner = plus < 0 ? new ConstantSchedule() : Parse(s[(plus + 1)..]);
+            if (inner is WarmupSchedule) throw Malformed(text, "only one warm-up is allowed");
+            return new WarmupSchedule(steps, inner);
+        }
+        if (s is "" or "constant") return new ConstantSchedule();
+        var parts = s.Split(':');
+        switch (parts[0])
+        {
+            case "cosine" when parts.Length <= 2:
+                return new CosineSchedule(parts.Length == 2 ? Fraction(text, parts[1]) : 0);
+            case "linear" when parts.Length <= 2:
+                return new LinearSchedule(parts.Length == 2 ? Fraction(text, parts[1]) : 0);
+            case "step" when parts.Length == 3:
+                var milestones = new List<long>();
+                foreach (var m in parts[1].Split(','))
+                {
+                    if (!long.TryParse(m, NumberStyles.None, CultureInfo.InvariantCulture, out var v) || v < 1)
+                        throw Malformed(text, $"milestone '{m}' is not a positive whole number of steps");
+                    milestones.Add(v);
+                }
+                if (!double.TryParse(parts[2], NumberStyles.Float, CultureInfo.InvariantCulture, out var gamma) || !(gamma > 0))
+                    throw Malformed(text, $"factor '{parts[2]}' is not a positive number");
+                return new MultiStepSchedule(milestones, gamma);
+            default:
+                throw Malformed(text, "unknown schedule");
+        }
+    }
+
+    private static double Fraction(string? text, string s)
+    {
+        if (!double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) || !(v >= 0 && v <= 1))
+            throw Malformed(text, $"minimum factor '{s}' is not a number in [0, 1]");
+        return v;
+    }
+
+    private static LossLandscapeException Malformed(string? text, string why) =>
+        new($"Learning-rate schedule '{text}' is not valid ({why}). Accepted: {Syntax}.");
+
+    /// <summary>Formats a number for the text form.</summary>
+    protected static string Num(double v) => v.ToString("R", CultureInfo.InvariantCulture);
+}
+
+/// <summary>Factor 1 at every step.</summary>
+public sealed class ConstantSchedule : LearningRateSchedule
+{
+    /// <inheritdoc />
+    public override double Factor(long step, long totalSteps) => 1;
+
+    /// <inheritdoc />
+    public override string ToString() => "constant";
+}
+
+/// <summary>Multi-step decay: the factor is gamma^(number of milestones &lt;= t) (PyTorch's MultiStepLR).</summary>
+public sealed class MultiStepSchedule : LearningRateSchedule
+{
+    /// <summary>Creates the schedule; milestones are sorted.</summary>
+    public MultiStepSchedule(IEnumerable<long> milestones, double gamma)
+    {
+        Milestones = milestones.OrderBy(m => m).ToArray();
+        Gamma = gamma;
+    }
+
+    /// <summary>The steps at which the factor is multiplied by <see cref="Gamma"/>.</summary>
+    public IReadOnlyList<long> Milestones { get; }
+
+    /// <summary>The multiplier per milestone.</summary>
+    public double Gamma { get; }
+
+    /// <inheritdoc />
+    public override double Factor(long step, long totalSteps) => Math.Pow(Gamma, Milestones.Count(m => m <= step));
+
+    /// <inheritdoc />
+    public override string ToString() => $"step:{string.Join(",", Milestones)}:{Num(Gamma)}";
+}
+
+/// <summary>Cosine decay from 1 to <see cref="Minimum"/> over the run.</summary>
+/// <remarks>Factor(t, T) = MIN + (1 - MIN) (1 + cos(pi t / T)) / 2.</remarks>
+public sealed class CosineSchedule : LearningRateSchedule
+{
+    /// <summary>Creates the schedule.</summary>
+    public CosineSchedule(double minimum = 0) => Minimum = minimum;
+
+    /// <summary>The factor reached at t = T.</summary>
+    public double Minimum { get; }
+
+    /// <inheritdoc />
+    public override double Factor(long step, long totalSteps) =>
+        totalSteps <= 0 ? 1 : Minimum + (1 - Minimum) * 0.5 * (1 + Math.Cos(Math.PI * Math.Min(step, totalSteps) / totalSteps));
+
+    /// <inheritdoc />
+    public override string ToString() => Minimum == 0 ? "cosine" : $"cosine:{Num(Minimum)}";
+}
+
+/// <summary>Linear decay from 1 to <see cref="Minimum"/> over the run.</summary>
+/// <remarks>Factor(t, T) = MIN + (1 - MIN) (1 - t / T).</remarks>
+public sealed class LinearSchedule : LearningRateSchedule
+{
+    /// <summary>Creates the schedule.</summary>
+    public LinearSchedule(double minimum = 0) => Minimum = minimum;
+
+    /// <summary>The factor reached at t = T.</summary>
+    public double Minimum { get; }
+
+    /// <inheritdoc />
+    public override double Factor(long step, long totalSteps) =>
+        totalSteps <= 0 ? 1 : Minimum + (1 - Minimum) * (1 - (double)Math.Min(step, totalSteps) / totalSteps);
+
+    /// <inheritdoc />
+    public override string ToString() => Minimum == 0 ? "linear" : $"linear:{Num(Minimum)}";
+}
+
+/// <summary>Linear warm-up over <see cref="Steps"/> updates multiplied onto another schedule.</summary>
+/// <remarks>Factor(t, T) = min(1, (t + 1) / W) * Inner(t, T).</remarks>
+public sealed class WarmupSchedule : LearningRateSchedule
+{
+    /// <summary>Creates the schedule.</summary>
+    public WarmupSchedule(long steps, LearningRateSchedule inner)
+    {
+        Steps = steps;
+        Inner = inner ?? throw new ArgumentNullException(nameof(inner));
+    }
+
+    /// <summary>W, the warm-up length.</summary>
+    public long Steps { get; }
+
+    /// <summary>The schedule the warm-up multiplies.</summary>
+    public LearningRateSchedule Inner { get; }
+
+    /// <inheritdoc />
+    public override double Factor(long step, long totalSteps) => Math.Min(1.0, (step + 1.0) / Steps) * Inner.Factor(step, totalSteps);
+
+    /// <inheritdoc />
+    public override string ToString() => $"warmup:{Steps}+{Inner}";
+}

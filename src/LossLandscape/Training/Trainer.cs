@@ -1,0 +1,413 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using LossLandscape.Checkpoints;
+using LossLandscape.Data;
+using LossLandscape.IO;
+using LossLandscape.Losses;
+using LossLandscape.Models;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace LossLandscape.Training;
+
+/// <summary>
+/// Trains a model with SGD (momentum, Nesterov, dampening, weight decay), full-batch gradient descent or gradient
+/// descent with isotropic Gaussian noise, as described by a <see cref="TrainingOptions"/>; keeps a history, writes
+/// checkpoints into a run folder and resumes from them.
+/// </summary>
+/// <remarks>
+/// One update t: lr_t = lr_0 * schedule(t, T); the gradient g of the mean loss on the batch (the whole training set
+/// for full-batch steps, accumulated over chunks as sum_c (n_c / P) grad L_c); g += sigma xi with xi ~ N(0, I) when
+/// <see cref="TrainingOptions.NoiseScale"/> = sigma > 0; then the <see cref="SgdOptimizer"/> update. Randomness is
+/// derived from (seed, epoch) for the batch order and (seed, step) for everything else (<see cref="SeedStreams"/>),
+/// so a resumed run repeats an uninterrupted one bit for bit on the CPU.
+/// Run folder layout: <c>options.json</c>; <c>checkpoints/step-NNNNNNNN/</c> with <c>model.safetensors</c> (the
+/// model's state dict, loadable by <see cref="Checkpoint.Load"/>), <c>optimizer.safetensors</c> (momentum buffers by
+/// parameter name) and <c>state.json</c> (step, epoch, position in the epoch, options, history so far);
+/// <c>checkpoints/latest.json</c> names the newest complete checkpoint (written last, so a crash leaves the previous
+/// one valid); <c>history.csv</c>, <c>history.json</c> and the final <c>model.safetensors</c> at the top.
+/// </remarks>
+public sealed class Trainer : IDisposable
+{
+    private readonly nn.Module<Tensor, Tensor> _model;
+    private readonly Dataset _train;
+    private readonly Dataset? _test;
+    private readonly Dataset _evalTrain;
+    private readonly Dataset? _evalTest;
+    private readonly bool _ownsEvalTrain;
+    private readonly bool _ownsEvalTest;
+    private readonly LossFunction _loss;
+    private readonly LearningRateSchedule _schedule;
+    private readonly SgdOptimizer _sgd;
+    private readonly BatchCursor _cursor = new();
+    private readonly List<TrainingRecord> _history = new();
+    private readonly Func<Tensor, Tensor>? _augmentation;
+    private readonly Parameter[] _parameters;
+    private Tensor? _permutation;
+    private long _permutationEpoch = -1;
+    private double _seconds;
+    private string? _lastCheckpoint;
+
+    /// <summary>
+    /// Prepares training of <paramref name="model"/> (its dtype and device must match the data) on
+    /// <paramref name="train"/>, evaluating also on <paramref name="test"/> when given.
+    /// </summary>
+    /// <param name="model">The model, already initialized (see <see cref="CreateModel"/>).</param>
+    /// <param name="train">The training set.</param>
+    /// <param name="test">The test set, or null.</param>
+    /// <param name="options">The run description; validated here.</param>
+    /// <param name="runDirectory">Folder for options, checkpoints and history, or null to write nothing.</param>
+    /// <param name="augmentation">Batch preprocessing applied to training inputs (not to evaluation) when <see cref="TrainingOptions.Preprocessing"/> is on; it may draw from Torch's global generator, which is reseeded per step.</param>
+    /// <exception cref="LossLandscapeException">Invalid options, or model and data differ in dtype or device.</exception>
+    public Trainer(nn.Module<Tensor, Tensor> model, Dataset train, Dataset? test, TrainingOptions options, string? runDirectory = null, Func<Tensor, Tensor>? augmentation = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate(train.Count);
+        _parameters = model.parameters().Where(p => p.requires_grad).ToArray();
+        if (_parameters.Length == 0) throw new LossLandscapeException("The model has no trainable parameters.");
+        foreach (var d in test is null ? new[] { train } : new[] { train, test })
+        {
+            if (d.Inputs.dtype != _parameters[0].dtype)
+                throw new LossLandscapeException($"Data set '{d.Name}' holds {d.Inputs.dtype} inputs, the model's parameters are {_parameters[0].dtype}; convert one of them (same --dtype for both).");
+            if (d.Device.ToString() != _parameters[0].device.ToString())
+                throw new LossLandscapeException($"Data set '{d.Name}' lives on {d.Device}, the model on {_parameters[0].device}; move both to one device.");
+        }
+        _model = model;
+        _train = train;
+        _test = test;
+        Options = options;
+        RunDirectory = runDirectory;
+        _augmentation = augmentation;
+        _loss = LossFunction.Parse(options.Loss);
+        _schedule = options.ParseSchedule();
+        _sgd = new SgdOptimizer(model, options.Momentum, options.Dampening, options.Nesterov, options.WeightDecay);
+        TotalSteps = options.TotalSteps(train.Count);
+        (_evalTrain, _ownsEvalTrain) = Subset(train, options, 0);
+        if (test is not null) (_evalTest, _ownsEvalTest) = Subset(test, options, 1);
+    }
+
+    /// <summary>The run description.</summary>
+    public TrainingOptions Options { get; }
+
+    /// <summary>The run folder, or null.</summary>
+    public string? RunDirectory { get; }
+
+    /// <summary>Updates done so far.</summary>
+    public long Step { get; private set; }
+
+    /// <summary>Updates planned, T.</summary>
+    public long TotalSteps { get; }
+
+    /// <summary>The history so far.</summary>
+    public IReadOnlyList<TrainingRecord> History => _history;
+
+    /// <summary>The optimizer (momentum buffers).</summary>
+    public SgdOptimizer Optimizer => _sgd;
+
+    /// <summary>
+    /// Builds the model of <paramref name="options"/> for examples of shape <paramref name="inputShape"/> and
+    /// <paramref name="classes"/> classes, initialized from Torch's global generator seeded with the run's seed, in the
+    /// run's dtype on <paramref name="device"/>.
+    /// </summary>
+    public static nn.Module<Tensor, Tensor> CreateModel(TrainingOptions options, IReadOnlyList<long> inputShape, int classes, Device device)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var spec = ModelSpec.Parse(options.Model);
+        var dtype = Runtime.TorchRuntime.ParseDType(options.DType);
+        manual_seed(options.Seed);
+        var model = spec.Create(inputShape, classes);
+        model.to(dtype).to(device);
+        return model;
+    }
+
+    /// <summary>
+    /// Loads the newest checkpoint of <see cref="RunDirectory"/> (model, momentum buffers, step, batch position,
+    /// history), so that <see cref="Run"/> continues where it stopped. The checkpoint's options must equal
+    /// <see cref="Options"/> except for the number of steps or epochs (a run may be extended), the device and the
+    /// thread count (bit-identical continuation holds on the same device and thread count).
+    /// </summary>
+    /// <exception cref="LossLandscapeException">No run folder or checkpoint, a damaged checkpoint, or different options.</exception>
+    public void Resume()
+    {
+        if (RunDirectory is null) throw new LossLandscapeException("Resuming needs a run folder (the --out folder of the run).");
+        var dir = LatestCheckpoint(RunDirectory)
+            ?? throw new LossLandscapeException($"Run folder '{RunDirectory}' has no checkpoint to resume from (checkpoints/latest.json is missing).");
+        var statePath = Path.Combine(dir, "state.json");
+        if (!File.Exists(statePath)) throw new LossLandscapeException($"Checkpoint '{dir}' lacks state.json; it is incomplete.");
+        TrainerState state;
+        try
+        {
+            state = JsonSerializer.Deserialize<TrainerState>(File.ReadAllText(statePath), TrainingOptions.Json)
+                ?? throw new LossLandscapeException($"Checkpoint state '{statePath}' is empty.");
+        }
+        catch (JsonException ex)
+        {
+            throw new LossLandscapeException($"Checkpoint state '{statePath}' is not valid JSON: {ex.Message}", ex);
+        }
+        var differences = Differences(Resumable(state.Options), Resumable(Options));
+        if (differences.Count > 0)
+            throw new LossLandscapeException($"The checkpoint in '{dir}' was written with different options ({string.Join("; ", differences)}); only the number of steps or epochs, the device and the thread count may change on resume.");
+        if (state.Step > TotalSteps)
+            throw new LossLandscapeException($"The checkpoint is at step {state.Step}, beyond the {TotalSteps} steps of this run; give more steps or epochs.");
+        Checkpoint.Load(_model, Path.Combine(dir, "model.safetensors"));
+        _sgd.Load(Path.Combine(dir, "optimizer.safetensors"));
+        Step = state.Step;
+        _cursor.Epoch = state.Epoch;
+        _cursor.Position = state.Position;
+        _seconds = state.Seconds;
+        _history.Clear();
+        _history.AddRange(state.History);
+        _lastCheckpoint = dir;
+    }
+
+    /// <summary>The folder of the newest complete checkpoint in <paramref name="runDirectory"/>, or null.</summary>
+    public static string? LatestCheckpoint(string runDirectory)
+    {
+        var pointer = Path.Combine(runDirectory, "checkpoints", "latest.json");
+        if (!File.Exists(pointer)) return null;
+        var node = JsonNode.Parse(File.ReadAllText(pointer));
+        var name = node?["directory"]?.GetValue<string>();
+        if (string.IsNullOrEmpty(name) || name.Contains('/', StringComparison.Ordinal) || name.Contains('\\', StringComparison.Ordinal))
+            throw new LossLandscapeException($"'{pointer}' does not name a checkpoint folder.");
+        return Path.Combine(runDirectory, "checkpoints", name);
+    }
+
+    /// <summary>
+    /// Trains until <see cref="TotalSteps"/> updates are done, cancellation is requested (a checkpoint is written at
+    /// the step reached) or the loss becomes NaN or Inf (training stops before applying that step; the last good
+    /// checkpoint stays).
+    /// </summary>
+    public TrainingResult Run(IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        if (RunDirectory is not null)
+        {
+            Directory.CreateDirectory(RunDirectory);
+            Options.Save(Path.Combine(RunDirectory, "options.json"));
+        }
+        _model.train();
+        if (_history.Count == 0) _history.Add(Evaluate(null, null, null, null));
+        var clock = Stopwatch.StartNew();
+        double startSeconds = _seconds;
+        while (Step < TotalSteps)
+        {
+            if (cancellationToken.IsCancellationRequested)
+            {
+                _seconds = startSeconds + clock.Elapsed.TotalSeconds;
+                var where = RunDirectory is null ? null : SaveCheckpoint();
+                return Finish(StopReason.Cancelled, where is null
+                    ? $"Training was cancelled at step {Step} of {TotalSteps}."
+                    : $"Training was cancelled at step {Step} of {TotalSteps}; a checkpoint was written to '{where}' (resume with --resume).");
+            }
+            long t = Step;
+            double lr = _schedule.Rate(Options.LearningRate, t, TotalSteps);
+            int? batchSize = Options.BatchSizeAt(t);
+            bool record = t + 1 == TotalSteps || (Options.EvalEvery > 0 && (t + 1) % Options.EvalEvery == 0);
+            double loss;
+            double? gradNorm = null;
+            using (var scope = NewDisposeScope())
+            {
+                ReseedGlobal(SeedStreams.Derive(Options.Seed, SeedStreams.Step, t));
+                _model.zero_grad();
+                loss = batchSize is int b ? MiniBatchGradient(b) : FullBatchGradient();
+                if (!double.IsFinite(loss))
+                {
+                    _seconds = startSeconds + clock.Elapsed.TotalSeconds;
+                    _history.Add(new TrainingRecord(t, _cursor.Epochs(_train.Count), lr, batchSize, loss, null, null, null, null, null, _seconds));
+                    _model.zero_grad();
+                    string good = _lastCheckpoint is null ? "no checkpoint was written before it" : $"the last good checkpoint is '{_lastCheckpoint}'";
+                    Step = t;
+                    return Finish(StopReason.Diverged,
+                        $"The training loss became {(double.IsNaN(loss) ? "NaN" : "infinite")} at step {t} (learning rate {lr.ToString("G6", CultureInfo.InvariantCulture)}); training stopped without applying that step and {good}. Lower the learning rate or add a warm-up.");
+                }
+                if (record) gradNorm = GradientNorm();
+                if (Options.NoiseScale > 0) AddNoise(t);
+                _sgd.Step(lr);
+            }
+            Step = t + 1;
+            _seconds = startSeconds + clock.Elapsed.TotalSeconds;
+            TrainingRecord? rec = null;
+            if (record)
+            {
+                rec = Evaluate(lr, batchSize, loss, gradNorm);
+                _history.Add(rec);
+            }
+            if (RunDirectory is not null && Options.CheckpointEvery > 0 && Step % Options.CheckpointEvery == 0 && Step < TotalSteps)
+                SaveCheckpoint();
+            progress?.Report(new TrainingProgress(Step, TotalSteps, _cursor.Epochs(_train.Count), lr, loss, rec));
+        }
+        _seconds = startSeconds + clock.Elapsed.TotalSeconds;
+        string? final = null;
+        if (RunDirectory is not null)
+        {
+            final = SaveCheckpoint();
+            Checkpoint.Save(_model, Path.Combine(RunDirectory, "model.safetensors"));
+        }
+        return Finish(StopReason.Completed, final is null
+            ? $"Training finished: {Step} steps."
+            : $"Training finished: {Step} steps; final model in '{Path.Combine(RunDirectory!, "model.safetensors")}'.");
+    }
+
+    /// <summary>
+    /// Writes a checkpoint of the current state into <c>checkpoints/step-NNNNNNNN</c> of the run folder, then points
+    /// <c>checkpoints/latest.json</c> at it; returns the folder.
+    /// </summary>
+    /// <exception cref="LossLandscapeException">No run folder.</exception>
+    public string SaveCheckpoint()
+    {
+        if (RunDirectory is null) throw new LossLandscapeException("Checkpoints need a run folder.");
+        var name = "step-" + Step.ToString("D8", CultureInfo.InvariantCulture);
+        var dir = Path.Combine(RunDirectory, "checkpoints", name);
+        Directory.CreateDirectory(dir);
+        Checkpoint.Save(_model, Path.Combine(dir, "model.safetensors"),
+            new Dictionary<string, string> { ["model"] = Options.Model, ["step"] = Step.ToString(CultureInfo.InvariantCulture) });
+        _sgd.Save(Path.Combine(dir, "optimizer.safetensors"));
+        var state = new TrainerState(Step, _cursor.Epoch, _cursor.Position, _seconds, Options, _history.ToList());
+        AtomicFile.WriteAllText(Path.Combine(dir, "state.json"), JsonSerializer.Serialize(state, TrainingOptions.Json) + "\n");
+        AtomicFile.WriteAllText(Path.Combine(RunDirectory, "checkpoints", "latest.json"),
+            new JsonObject { ["directory"] = name, ["step"] = Step }.ToJsonString() + "\n");
+        TrainingHistory.Write(RunDirectory, _history);
+        _lastCheckpoint = dir;
+        return dir;
+    }
+
+    /// <summary>Frees the optimizer state, the cached permutation and the evaluation subsets this trainer made.</summary>
+    public void Dispose()
+    {
+        _sgd.Dispose();
+        _permutation?.Dispose();
+        if (_ownsEvalTrain) _evalTrain.Dispose();
+        if (_ownsEvalTest) _evalTest?.Dispose();
+    }
+
+    private TrainingResult Finish(StopReason reason, string message)
+    {
+        if (RunDirectory is not null) TrainingHistory.Write(RunDirectory, _history);
+        return new TrainingResult(reason, Step, TotalSteps, message, _history.ToList(), _lastCheckpoint);
+    }
+
+    private double MiniBatchGradient(int batchSize)
+    {
+        var (epoch, offset) = _cursor.Advance(batchSize, _train.Count);
+        if (epoch != _permutationEpoch)
+        {
+            _permutation?.Dispose();
+            using var cpu = SeedStreams.Permutation(_train.Count, Options.Seed, SeedStreams.Shuffle, epoch);
+            _permutation = cpu.to(_train.Device).DetachFromDisposeScope();
+            _permutationEpoch = epoch;
+        }
+        var idx = _permutation!.narrow(0, offset, batchSize);
+        var x = _train.Inputs.index_select(0, idx);
+        var y = _train.Labels.index_select(0, idx);
+        if (Options.Preprocessing && _augmentation is not null) x = _augmentation(x);
+        var loss = _loss.Mean(_model.call(x), y);
+        loss.backward();
+        return loss.dtype == ScalarType.Float32 ? loss.item<float>() : loss.to(ScalarType.Float64).item<double>();
+    }
+
+    private double FullBatchGradient()
+    {
+        _cursor.Advance(null, _train.Count);
+        double total = 0;
+        long count = _train.Count;
+        foreach (var (cx, cy) in _train.Chunks(Options.ChunkSize))
+        {
+            using var scope = NewDisposeScope();
+            var x = Options.Preprocessing && _augmentation is not null ? _augmentation(cx) : cx;
+            var part = _loss.Mean(_model.call(x), cy) * ((double)cx.shape[0] / count);
+            part.backward();
+            total += part.to(ScalarType.Float64).item<double>();
+        }
+        return total;
+    }
+
+    private double GradientNorm()
+    {
+        using var scope = NewDisposeScope();
+        double sum = 0;
+        foreach (var p in _parameters)
+        {
+            using var g = p.grad;
+            if (g is null) continue;
+            sum += g.to(ScalarType.Float64).square().sum().item<double>();
+        }
+        return Math.Sqrt(sum);
+    }
+
+    private void AddNoise(long step)
+    {
+        using var _ = no_grad();
+        using var gen = new Generator((ulong)SeedStreams.Derive(Options.Seed, SeedStreams.Noise, step), _parameters[0].device);
+        foreach (var p in _parameters)
+        {
+            using var scope = NewDisposeScope();
+            using var g = p.grad;
+            if (g is null) continue;
+            g.add_(randn(p.shape, dtype: p.dtype, device: p.device, generator: gen), alpha: Options.NoiseScale);
+        }
+    }
+
+    private void ReseedGlobal(long seed)
+    {
+        manual_seed(seed);
+        if (_parameters[0].device.type == DeviceType.CUDA) cuda.manual_seed_all(seed);
+    }
+
+    private TrainingRecord Evaluate(double? lr, int? batchSize, double? batchLoss, double? gradNorm)
+    {
+        bool wasTraining = _model.training;
+        _model.eval();
+        // The chunk views that Evaluation.Evaluate's iterator creates belong to the scope that is current when they
+        // are made; this scope frees them.
+        using var scope = NewDisposeScope();
+        try
+        {
+            var tr = Evaluation.Evaluate(_model, _loss, _evalTrain, Options.ChunkSize);
+            var te = _evalTest is null ? null : Evaluation.Evaluate(_model, _loss, _evalTest, Options.ChunkSize);
+            return new TrainingRecord(Step, _cursor.Epochs(_train.Count), lr ?? _schedule.Rate(Options.LearningRate, Step, TotalSteps),
+                batchSize, batchLoss, gradNorm, tr.Loss, tr.Accuracy, te?.Loss, te?.Accuracy, _seconds);
+        }
+        finally
+        {
+            _model.train(wasTraining);
+        }
+    }
+
+    private static (Dataset Data, bool Owned) Subset(Dataset data, TrainingOptions options, long which)
+    {
+        if (options.EvalSubset is not long n || n >= data.Count) return (data, false);
+        using var scope = NewDisposeScope();
+        var perm = SeedStreams.Permutation(data.Count, options.Seed, SeedStreams.EvalSubset, which).narrow(0, 0, n).to(data.Device);
+        var x = data.Inputs.index_select(0, perm).MoveToOuterDisposeScope();
+        var y = data.Labels.index_select(0, perm).MoveToOuterDisposeScope();
+        return (new Dataset($"{data.Name} (subset of {n})", x, y, data.ClassNames), true);
+    }
+
+    private static TrainingOptions Resumable(TrainingOptions o) => o with { Steps = null, Epochs = null, Device = "", Threads = null };
+
+    private static List<string> Differences(TrainingOptions a, TrainingOptions b)
+    {
+        var ja = JsonNode.Parse(a.ToJson())!.AsObject();
+        var jb = JsonNode.Parse(b.ToJson())!.AsObject();
+        var diffs = new List<string>();
+        foreach (var (k, va) in ja)
+        {
+            var vb = jb[k];
+            if (!JsonNode.DeepEquals(va, vb)) diffs.Add($"{k}: checkpoint {va?.ToJsonString() ?? "null"}, now {vb?.ToJsonString() ?? "null"}");
+        }
+        return diffs;
+    }
+}
+
+/// <summary>The trainer state stored in a checkpoint's <c>state.json</c>.</summary>
+/// <param name="Step">Updates done.</param>
+/// <param name="Epoch">Epoch index of the batch cursor.</param>
+/// <param name="Position">Examples of that epoch's permutation already used.</param>
+/// <param name="Seconds">Training seconds so far.</param>
+/// <param name="Options">The options of the run.</param>
+/// <param name="History">The history up to <paramref name="Step"/>.</param>
+public sealed record TrainerState(long Step, long Epoch, long Position, double Seconds, TrainingOptions Options, IReadOnlyList<TrainingRecord> History);
