@@ -26,9 +26,14 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         [Description("Model spec: mlp:784-500-300-10, mlp:784-5-10:tanh, resnet20|32|44|56|110, resnet56-noshort, alexnet-c1, alexnet-bare, meanfield:40x800.")]
         public string? Model { get; init; }
 
+        /// <summary>Data folder.</summary>
+        [CommandOption("--data-dir <DIR>")]
+        [Description("Folder to look for data sets in first.")]
+        public string? DataDir { get; init; }
+
         /// <summary>Data set.</summary>
         [CommandOption("--data <NAME>")]
-        [Description("Training data: FILE.safetensors (tensors x [P, ...] float and y [P] int64; optional x_test, y_test) or synthetic:blobs[:P[:D[:K]]].")]
+        [Description("Training data: fashion-mnist, mnist, cifar10, cifar100, digits, synthetic:KIND[:key=value,...] or FILE.safetensors (tensors x [P, ...] float and y [P] int64; optional x_test, y_test).")]
         public string? Data { get; init; }
 
         /// <summary>Loss.</summary>
@@ -73,8 +78,13 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
 
         /// <summary>No preprocessing.</summary>
         [CommandOption("--no-preprocessing")]
-        [Description("Turn the data preprocessing and augmentation off.")]
+        [Description("Turn the data preprocessing off: no normalization, shift or flip.")]
         public bool? NoPreprocessing { get; init; }
+
+        /// <summary>Augmentation.</summary>
+        [CommandOption("--augment <MODE>")]
+        [Description("Random shift (pad 4) and flip of training images: auto (default: on for convolutional models, off for MLPs and mean-field nets), on or off.")]
+        public string? Augment { get; init; }
 
         /// <summary>Schedule.</summary>
         [CommandOption("--schedule <SCHEDULE>")]
@@ -137,20 +147,6 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         public string? Out { get; init; }
     }
 
-    /// <summary>The data a run trains on.</summary>
-    /// <param name="Train">Training set (in the run's dtype, on its device).</param>
-    /// <param name="Test">Test set, or null.</param>
-    /// <param name="Augmentation">Batch preprocessing for training batches, or null.</param>
-    public sealed record ResolvedData(Dataset Train, Dataset? Test, Func<Tensor, Tensor>? Augmentation) : IDisposable
-    {
-        /// <summary>Frees both sets.</summary>
-        public void Dispose()
-        {
-            Train.Dispose();
-            Test?.Dispose();
-        }
-    }
-
     /// <inheritdoc />
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
@@ -158,7 +154,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
             throw new LossLandscapeException("Give the run folder with --out DIR.");
         var options = BuildOptions(settings);
         var runtime = new RuntimeOptions(options.Device, options.Seed, options.Threads, options.DType).Apply();
-        using var data = ResolveData(options.Data, options, runtime.Device, runtime.DType);
+        using var data = ResolveData(options.Data, options, runtime.Device, runtime.DType, settings.DataDir);
         int classes = data.Train.NumClasses;
         using var model = Trainer.CreateModel(options, data.Train.ExampleShape, classes, runtime.Device);
         using var trainer = new Trainer(model, data.Train, data.Test, options, settings.Out, data.Augmentation);
@@ -257,6 +253,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
             Nesterov = settings.Nesterov ?? o.Nesterov,
             WeightDecay = settings.WeightDecay ?? o.WeightDecay,
             Preprocessing = settings.NoPreprocessing is true ? false : o.Preprocessing,
+            Augment = settings.Augment?.Trim().ToLowerInvariant() ?? o.Augment,
             Schedule = settings.Schedule is null ? o.Schedule : LearningRateSchedule.Parse(settings.Schedule).ToString()!,
             EvalEvery = settings.EvalEvery ?? o.EvalEvery,
             EvalSubset = settings.EvalSubset ?? o.EvalSubset,
@@ -269,84 +266,19 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
     }
 
     /// <summary>
-    /// Resolves the data set named <paramref name="name"/> to training and test sets in <paramref name="dtype"/> on
-    /// <paramref name="device"/>, with the batch augmentation the run uses (none for the sources handled here). This is
-    /// the one place where data names are interpreted: <c>FILE.safetensors</c> (tensors <c>x</c> float [P, ...] and
-    /// <c>y</c> int64 [P], optionally <c>x_test</c> and <c>y_test</c>; k = largest label + 1) and
-    /// <c>synthetic:blobs[:P[:D[:K]]]</c> (K Gaussian clusters in R^D with unit variance around centers drawn from
-    /// N(0, 9 I); P training and P/4 test points; defaults 1000, 10, 3; drawn from the run's seed).
+    /// Resolves the data set named <paramref name="name"/> (a catalog name such as <c>fashion-mnist</c>,
+    /// <c>synthetic:...</c> or <c>FILE.safetensors</c> with <c>x</c>, <c>y</c> and optionally <c>x_test</c>,
+    /// <c>y_test</c>) through the <see cref="DataCatalog"/>, and prepares it for training with the run's preprocessing
+    /// (<see cref="TrainingData.Prepare(LossLandscape.Data.DataSplit, TrainingOptions, Device, ScalarType)"/>). This is the one place where the train command interprets data names.
     /// </summary>
     /// <exception cref="LossLandscapeException">An unknown name, a missing or malformed file.</exception>
-    public static ResolvedData ResolveData(string name, TrainingOptions options, Device device, ScalarType dtype)
+    public static TrainingData ResolveData(string name, TrainingOptions options, Device device, ScalarType dtype, string? dataDir = null)
     {
         ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(options);
-        var n = name.Trim();
-        if (n.StartsWith("synthetic:blobs", StringComparison.OrdinalIgnoreCase)) return Blobs(n, options.Seed, device, dtype);
-        if (n.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase)) return FromSafetensors(n, device, dtype);
-        throw new LossLandscapeException($"Data set '{name}' is not known: give FILE.safetensors (tensors x and y, optionally x_test and y_test) or synthetic:blobs[:P[:D[:K]]].");
-    }
-
-    private static ResolvedData FromSafetensors(string path, Device device, ScalarType dtype)
-    {
-        var tensors = Safetensors.Load(path);
-        try
-        {
-            Tensor Get(string key) => tensors.TryGetValue(key, out var t) ? t
-                : throw new LossLandscapeException($"Data file '{path}' has no tensor '{key}' (it has {string.Join(", ", tensors.Keys.OrderBy(k => k, StringComparer.Ordinal))}); store the inputs as 'x' and the int64 labels as 'y'.");
-            var (x, y) = (Get("x"), Get("y"));
-            bool hasTest = tensors.ContainsKey("x_test") || tensors.ContainsKey("y_test");
-            var (xt, yt) = hasTest ? (Get("x_test"), Get("y_test")) : (null, null);
-            long maxLabel = 0;
-            foreach (var (lab, key) in new[] { (y, "y"), (yt, "y_test") })
-            {
-                if (lab is null) continue;
-                if (lab.dtype != ScalarType.Int64) throw new LossLandscapeException($"Data file '{path}': labels '{key}' must be int64; got {lab.dtype}.");
-                if (lab.numel() == 0) continue;
-                if (lab.min().item<long>() < 0) throw new LossLandscapeException($"Data file '{path}': labels '{key}' must be >= 0.");
-                maxLabel = Math.Max(maxLabel, lab.max().item<long>());
-            }
-            var classNames = Enumerable.Range(0, (int)maxLabel + 1).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray();
-            var stem = Path.GetFileNameWithoutExtension(path);
-            Dataset Make(Tensor inputs, Tensor labels, string part)
-            {
-                if (!inputs.is_floating_point()) throw new LossLandscapeException($"Data file '{path}': inputs of the {part} set must be floating point; got {inputs.dtype}.");
-                return new Dataset($"{stem}/{part}", inputs.to(dtype, device).DetachFromDisposeScope(), labels.to(device).DetachFromDisposeScope(), classNames);
-            }
-            var train = Make(x, y, "train");
-            var test = xt is null ? null : Make(xt, yt!, "test");
-            return new ResolvedData(train, test, null);
-        }
-        finally
-        {
-            foreach (var t in tensors.Values) t.Dispose();
-        }
-    }
-
-    private static ResolvedData Blobs(string name, long seed, Device device, ScalarType dtype)
-    {
-        var parts = name.Split(':');
-        long[] values = { 1000, 10, 3 };
-        if (parts.Length > 5) throw new LossLandscapeException($"Data set '{name}' is not valid: write synthetic:blobs[:P[:D[:K]]].");
-        for (int i = 2; i < parts.Length; i++)
-        {
-            if (!long.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out values[i - 2]) || values[i - 2] < 1)
-                throw new LossLandscapeException($"Data set '{name}' is not valid: '{parts[i]}' is not a positive whole number (synthetic:blobs[:P[:D[:K]]]).");
-        }
-        var (p, d, k) = (values[0], values[1], values[2]);
-        using var scope = NewDisposeScope();
-        using var g = new Generator((ulong)SeedStreams.Derive(seed, 100, 0));
-        var centers = randn(new[] { k, d }, dtype: ScalarType.Float64, generator: g) * 3;
-        Dataset Draw(long count, string part)
-        {
-            var labels = randint(0, k, new[] { count }, generator: g);
-            var x = centers.index_select(0, labels) + randn(new[] { count, d }, dtype: ScalarType.Float64, generator: g);
-            return new Dataset($"blobs/{part}", x.to(dtype, device).DetachFromDisposeScope(), labels.to(device).DetachFromDisposeScope(),
-                Enumerable.Range(0, (int)k).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray());
-        }
-        var train = Draw(p, "train");
-        var test = Draw(Math.Max(1, p / 4), "test");
-        return new ResolvedData(train, test, null);
+        using var split = new DataCatalog(DataCatalogOptions.FromEnvironment(dataDir)).Load(name);
+        if (split.Note is not null) AnsiConsole.MarkupLine($"[yellow]note:[/] {Markup.Escape(split.Note)}");
+        return TrainingData.Prepare(split, options, device, dtype);
     }
 
     private static string F(double? v, string format) => v is double d ? d.ToString(format, CultureInfo.InvariantCulture) : "";

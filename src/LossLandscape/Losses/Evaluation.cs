@@ -26,9 +26,13 @@ public static class Evaluation
         using var _ = no_grad();
         double sum = 0;
         long correct = 0;
-        foreach (var (x, y) in data.Chunks(chunkSize))
+        if (chunkSize < 1) throw new LossLandscapeException($"Chunk size {chunkSize} is not valid: give at least 1.");
+        for (long start = 0; start < data.Count; start += chunkSize)
         {
             using var scope = NewDisposeScope();
+            long n = Math.Min(chunkSize, data.Count - start);
+            var x = data.Inputs.narrow(0, start, n);
+            var y = data.Labels.narrow(0, start, n);
             var output = model.call(x);
             sum += loss.PerSample(output, y).to(ScalarType.Float64).sum().item<double>();
             correct += loss.Correct(output, y);

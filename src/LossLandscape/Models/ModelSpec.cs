@@ -61,6 +61,9 @@ public sealed record ModelSpec
         _ => new long[] { 3, 32, 32 },
     };
 
+    /// <summary>True for the convolutional families (ResNets, AlexNet-style nets), which take image inputs.</summary>
+    public bool IsConvolutional => Family is not ("mlp" or "meanfield");
+
     /// <summary>The number of outputs the spec implies or defaults to: OUT for MLPs, 1 for mean-field nets, 10 otherwise.</summary>
     public int DefaultClasses => Family switch
     {

@@ -62,8 +62,22 @@ public sealed record TrainingOptions
     /// <summary>Standard deviation sigma of isotropic Gaussian noise added to the gradient each step (0 = none): g + sigma xi, xi ~ N(0, I).</summary>
     public double NoiseScale { get; init; }
 
-    /// <summary>Whether the batch preprocessing (augmentation) hook is applied to training batches.</summary>
+    /// <summary>Whether the data preprocessing (normalization, and the augmentation of <see cref="Augment"/>) is on.</summary>
     public bool Preprocessing { get; init; } = true;
+
+    /// <summary>
+    /// Random shift and flip of training batches when <see cref="Preprocessing"/> is on: <c>auto</c> (default: on for
+    /// convolutional models, off for MLPs and mean-field nets, which see flattened pixels), <c>on</c> or <c>off</c>.
+    /// </summary>
+    public string Augment { get; init; } = "auto";
+
+    /// <summary>Whether training batches are shifted and flipped (resolves <see cref="Augment"/> for the model).</summary>
+    public bool Augments => Preprocessing && Augment switch
+    {
+        "on" => true,
+        "off" => false,
+        _ => ModelSpec.Parse(Model).IsConvolutional,
+    };
 
     /// <summary>The update index from which <see cref="SecondBatchSize"/> is used (two-phase training), or null.</summary>
     public long? SwitchBatchSizeAt { get; init; }
@@ -130,6 +144,8 @@ public sealed record TrainingOptions
         if (SwitchBatchSizeAt is < 0) throw new LossLandscapeException($"The batch-size switch step must be >= 0; got {SwitchBatchSizeAt}.");
         if (SecondBatchSize is int b2 && (b2 < 1 || b2 > trainCount))
             throw new LossLandscapeException($"Second batch size {b2} is not valid for {trainCount} training examples: give 1 to {trainCount}.");
+        if (Augment is not ("auto" or "on" or "off"))
+            throw new LossLandscapeException($"Augmentation '{Augment}' is not valid: give auto, on or off.");
         if (EvalEvery < 0) throw new LossLandscapeException($"Evaluation interval {EvalEvery} is not valid: give 0 (start and end only) or a positive number of steps.");
         if (EvalSubset is < 1) throw new LossLandscapeException($"Evaluation subset size {EvalSubset} is not valid: give a positive number or leave it out for the full sets.");
         if (CheckpointEvery < 0) throw new LossLandscapeException($"Checkpoint interval {CheckpointEvery} is not valid: give 0 (end only) or a positive number of steps.");

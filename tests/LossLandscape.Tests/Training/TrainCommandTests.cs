@@ -74,7 +74,7 @@ public class TrainCommandTests
     public void Train_OnSyntheticBlobs_Learns()
     {
         var outDir = Path.Combine(TestUtil.TempDir(), "run");
-        var (code, output, err) = CliTests.Run("train", "--model", "mlp:10-16-3", "--data", "synthetic:blobs:400", "--batch-size", "20",
+        var (code, output, err) = CliTests.Run("train", "--model", "mlp:10-16-3", "--data", "synthetic:blobs:k=3,d=10,n=400,ntest=100", "--batch-size", "20",
             "--epochs", "3", "--out", outDir, "--device", "cpu", "--seed", "3");
         (code, err).Should().Be((0, ""));
         var history = TrainingHistory.FromJson(File.ReadAllText(Path.Combine(outDir, "history.json")));
@@ -86,8 +86,8 @@ public class TrainCommandTests
     [Theory]
     [InlineData("resnet20", "nosuchdata", "Data set 'nosuchdata' is not known")]
     [InlineData("vgg", "synthetic:blobs", "Model spec 'vgg' is not valid")]
-    [InlineData("mlp:10-3", "synthetic:blobs:x", "'x' is not a positive whole number")]
-    [InlineData("mlp:12-3", "synthetic:blobs", "inputs of size 12")]
+    [InlineData("mlp:10-3", "synthetic:blobs:k=x", "synthetic:blobs")]
+    [InlineData("mlp:12-3", "synthetic:blobs:d=10", "inputs of size 12")]
     public void Train_BadInput_ExitsTwo(string model, string data, string message)
     {
         var outDir = Path.Combine(TestUtil.TempDir(), "run");
@@ -100,7 +100,7 @@ public class TrainCommandTests
     public void Train_WithoutStepsOrEpochs_ExitsTwo()
     {
         var outDir = Path.Combine(TestUtil.TempDir(), "run");
-        var (code, _, err) = CliTests.Run("train", "--model", "mlp:10-3", "--data", "synthetic:blobs", "--out", outDir, "--device", "cpu");
+        var (code, _, err) = CliTests.Run("train", "--model", "mlp:10-3", "--data", "synthetic:blobs:d=10", "--out", outDir, "--device", "cpu");
         code.Should().Be(2);
         err.Should().Contain("exactly one");
     }

@@ -1,0 +1,97 @@
+using LossLandscape.Data;
+using static TorchSharp.torch;
+
+namespace LossLandscape.Training;
+
+/// <summary>
+/// Training and test sets ready for a <see cref="Trainer"/>, with the per-batch augmentation that preprocessing asks
+/// for. Owns both sets.
+/// </summary>
+/// <param name="Train">Training set (normalized when preprocessing is on).</param>
+/// <param name="Test">Test set (normalized with the training statistics when preprocessing is on), or null.</param>
+/// <param name="Augmentation">Random shift and flip of a training batch, or null when off or not images.</param>
+/// <param name="Description">What was done, for summaries (for example "normalize (mean 0.286, std 0.353), shift 4, flip").</param>
+public sealed record TrainingData(Dataset Train, Dataset? Test, Func<Tensor, Tensor>? Augmentation, string Description) : IDisposable
+{
+    /// <summary>
+    /// Prepares <paramref name="split"/> for training on <paramref name="device"/> in <paramref name="dtype"/>. With
+    /// <paramref name="preprocessing"/> on, inputs are normalized per channel with the training set's statistics (train
+    /// and test, once, up front) and, for image data <c>[P, C, H, W]</c>, each training batch is shifted (zero-pad
+    /// <see cref="Preprocessing.Pad"/>, random crop) and flipped (p = 0.5) per sample. Off: the data as read.
+    /// </summary>
+    /// <remarks>
+    /// The augmentation draws its randomness from Torch's global generator, which the trainer reseeds every step from
+    /// (seed, step): a resumed run repeats the same shifts and flips.
+    /// </remarks>
+    public static TrainingData Prepare(DataSplit split, bool preprocessing, Device device, ScalarType dtype, Preprocessing? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(split);
+        var opts = preprocessing ? options ?? Preprocessing.Standard : Preprocessing.None;
+        return PrepareWith(split, opts, device, dtype);
+    }
+
+    /// <summary>Prepares <paramref name="split"/> for training with the run's options: <see cref="TrainingOptions.Preprocessing"/> and <see cref="TrainingOptions.Augments"/>.</summary>
+    public static TrainingData Prepare(DataSplit split, TrainingOptions options, Device device, ScalarType dtype)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var opts = !options.Preprocessing ? Preprocessing.None
+            : options.Augments ? Preprocessing.Standard
+            : Preprocessing.Standard with { Shift = false, Flip = false };
+        return PrepareWith(split, opts, device, dtype);
+    }
+
+    private static TrainingData PrepareWith(DataSplit split, Preprocessing opts, Device device, ScalarType dtype)
+    {
+        var test = split.Test.Count > 0 ? split.Test : null;
+        if (!opts.Normalize && !opts.Augments)
+            return new TrainingData(split.Train.To(device, dtype), test?.To(device, dtype), null, "none");
+
+        using var pre = new Preprocessor(opts with { Shift = false, Flip = false }, 0, opts.Normalize ? split.Train.Inputs : null);
+        Dataset Normalize(Dataset d)
+        {
+            using var moved = d.To(device, dtype);
+            if (!opts.Normalize) return moved.To(device, dtype);
+            using var scope = NewDisposeScope();
+            var parts = new List<Tensor>();
+            foreach (var (x, _) in moved.Chunks(4096)) parts.Add(pre.Test(x));
+            var inputs = cat(parts.ToArray(), 0).DetachFromDisposeScope();
+            return new Dataset(d.Name, inputs, moved.Labels.clone().DetachFromDisposeScope(), d.ClassNames);
+        }
+        var train = Normalize(split.Train);
+        var testOut = test is null ? null : Normalize(test);
+        bool images = train.Inputs.dim() == 4;
+        Func<Tensor, Tensor>? augmentation = null;
+        var what = new List<string>();
+        if (opts.Normalize)
+            what.Add($"normalize (mean {string.Join("/", pre.Mean!.Select(m => m.ToString("G3", System.Globalization.CultureInfo.InvariantCulture)))}, std {string.Join("/", pre.Std!.Select(m => m.ToString("G3", System.Globalization.CultureInfo.InvariantCulture)))})");
+        if (images && (opts.Shift || opts.Flip))
+        {
+            int pad = opts.Pad;
+            double p = opts.FlipProbability;
+            bool shift = opts.Shift && pad > 0, flip = opts.Flip && p > 0;
+            augmentation = batch =>
+            {
+                using var g = new Generator((ulong)randint(0, int.MaxValue, new long[] { 1 }, dtype: ScalarType.Int64).item<long>());
+                var x = batch;
+                if (shift) x = Preprocessor.ShiftBatch(x, pad, g);
+                if (flip)
+                {
+                    var y = Preprocessor.FlipBatch(x, p, g);
+                    if (!ReferenceEquals(x, batch)) x.Dispose();
+                    x = y;
+                }
+                return x;
+            };
+            if (shift) what.Add($"shift {pad}");
+            if (flip) what.Add("flip");
+        }
+        return new TrainingData(train, testOut, augmentation, what.Count == 0 ? "none" : string.Join(", ", what));
+    }
+
+    /// <summary>Frees both sets.</summary>
+    public void Dispose()
+    {
+        Train.Dispose();
+        Test?.Dispose();
+    }
+}
