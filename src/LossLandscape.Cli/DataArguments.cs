@@ -24,7 +24,22 @@ public static class DataArguments
     /// and moves it to the run's device and dtype.
     /// </summary>
     /// <exception cref="LossLandscapeException">Unknown name, missing or bad files, an empty set.</exception>
-    public static Dataset Resolve(string spec, DataPart part, ResolvedRuntime runtime, string? dataDir = null, long? subset = null, long seed = 0)
+    /// <remarks>
+    /// When <paramref name="weights"/> names a checkpoint whose metadata records an input normalization (written by
+    /// <c>llscape train</c> with preprocessing on), the data is normalized the same way, so a probe sees the inputs the
+    /// model was trained on.
+    /// </remarks>
+    public static Dataset Resolve(string spec, DataPart part, ResolvedRuntime runtime, string? dataDir = null, long? subset = null, long seed = 0, string? weights = null)
+    {
+        var raw = ResolveRaw(spec, part, runtime, dataDir, subset, seed);
+        if (weights is null || !File.Exists(weights)) return raw;
+        var normalized = LossLandscape.Training.TrainingData.NormalizeLike(raw, LossLandscape.Checkpoints.Safetensors.ReadMetadata(weights));
+        if (normalized is null) return raw;
+        raw.Dispose();
+        return normalized;
+    }
+
+    private static Dataset ResolveRaw(string spec, DataPart part, ResolvedRuntime runtime, string? dataDir, long? subset, long seed)
     {
         ArgumentNullException.ThrowIfNull(runtime);
         if (string.IsNullOrWhiteSpace(spec))

@@ -61,6 +61,15 @@ public static class Program
                     .WithExample("data", "info", "fashion-mnist")
                     .WithExample("data", "info", "cifar10", "--data-dir", "/data");
             });
+            config.AddCommand<SpectrumCommand>("spectrum")
+                .WithDescription("Top/bottom eigenvalues of the Hessian, Gauss-Newton or residual operator (Lanczos or power iteration).")
+                .WithExample("spectrum", "--model", "mlp:784-100-10", "--weights", "w.safetensors", "--data", "train.safetensors", "--top", "10");
+            config.AddCommand<DensityCommand>("density")
+                .WithDescription("Eigenvalue density by stochastic Lanczos quadrature.")
+                .WithExample("density", "--model", "mlp:784-100-10", "--weights", "w.safetensors", "--data", "train.safetensors");
+            config.AddCommand<TraceCommand>("trace")
+                .WithDescription("Hutchinson trace estimate with a confidence interval, and per-parameter traces.")
+                .WithExample("trace", "--model", "mlp:784-100-10", "--weights", "w.safetensors", "--data", "train.safetensors");
         });
 
         bool verbose = args.Contains("--verbose") || args.Contains("-v");

@@ -19,6 +19,9 @@ public sealed class ConnectCommand : Command<ConnectCommand.Settings>
         [Description("Checkpoint of the first minimum.")]
         public string From { get; init; } = "";
 
+        /// <inheritdoc />
+        public override string? NormalizationSource => From;
+
         /// <summary>Second end.</summary>
         [CommandOption("--to <FILE>")]
         [Description("Checkpoint of the second minimum.")]

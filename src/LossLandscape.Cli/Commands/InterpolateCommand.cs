@@ -19,6 +19,9 @@ public sealed class InterpolateCommand : Command<InterpolateCommand.Settings>
         [Description("Checkpoint of theta_A (a = 0).")]
         public string From { get; init; } = "";
 
+        /// <inheritdoc />
+        public override string? NormalizationSource => From;
+
         /// <summary>Second model.</summary>
         [CommandOption("--to <FILE>")]
         [Description("Checkpoint of theta_B (a = 1).")]

@@ -85,6 +85,12 @@ public class ProbeSettings : GlobalSettings
     [Description("Write a plot (.png or .svg).")]
     public string? Plot { get; init; }
 
+    /// <summary>
+    /// The checkpoint whose recorded input normalization (if any) is applied to the data; each command names its
+    /// primary checkpoint.
+    /// </summary>
+    public virtual string? NormalizationSource => null;
+
     /// <inheritdoc />
     public override ValidationResult Validate()
     {
@@ -113,7 +119,7 @@ public static class ProbeCommandSupport
     /// </summary>
     /// <exception cref="LossLandscapeException">The argument is not a known data set or a readable file.</exception>
     public static Dataset ResolveData(string spec, ResolvedRuntime runtime, ProbeSettings settings, DataPart part = DataPart.Train) =>
-        DataArguments.Resolve(spec, part, runtime, settings.DataDir, settings.Subset, settings.Seed);
+        DataArguments.Resolve(spec, part, runtime, settings.DataDir, settings.Subset, settings.Seed, settings.NormalizationSource);
 
     /// <summary>Builds the model of <paramref name="spec"/> on the run's device and dtype, with the weights of <paramref name="checkpoint"/> when given.</summary>
     public static nn.Module<Tensor, Tensor> LoadModel(string spec, string? checkpoint, ResolvedRuntime runtime)

@@ -18,6 +18,9 @@ public sealed class SharpnessCommand : Command<SharpnessCommand.Settings>
         [Description("Checkpoint of theta.")]
         public string Checkpoint { get; init; } = "";
 
+        /// <inheritdoc />
+        public override string? NormalizationSource => Checkpoint;
+
         /// <summary>Epsilon.</summary>
         [CommandOption("--epsilon <EPS>")]
         [Description("Box size: |z_i| <= eps (|theta_i| + 1). Default: 1e-3.")]

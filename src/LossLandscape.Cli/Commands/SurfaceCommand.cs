@@ -19,6 +19,9 @@ public sealed class SurfaceCommand : Command<SurfaceCommand.Settings>
         [Description("Checkpoint of the plane's origin theta (model A for --directions three).")]
         public string Checkpoint { get; init; } = "";
 
+        /// <inheritdoc />
+        public override string? NormalizationSource => Checkpoint;
+
         /// <summary>Direction kind.</summary>
         [CommandOption("--directions <KIND>")]
         [Description("filter (filter-normalized Gaussian, default), random (Gaussian), given (--dir1/--dir2 checkpoints) or three (plane through --checkpoint, --model-b, --model-c).")]

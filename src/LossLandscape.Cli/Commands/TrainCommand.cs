@@ -157,7 +157,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         using var data = ResolveData(options.Data, options, runtime.Device, runtime.DType, settings.DataDir);
         int classes = data.Train.NumClasses;
         using var model = Trainer.CreateModel(options, data.Train.ExampleShape, classes, runtime.Device);
-        using var trainer = new Trainer(model, data.Train, data.Test, options, settings.Out, data.Augmentation);
+        using var trainer = new Trainer(model, data.Train, data.Test, options, settings.Out, data.Augmentation) { Metadata = data.Metadata };
         if (settings.Resume) trainer.Resume();
 
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

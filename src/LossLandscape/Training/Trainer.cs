@@ -245,11 +245,25 @@ public sealed class Trainer : IDisposable
         if (RunDirectory is not null)
         {
             final = SaveCheckpoint();
-            Checkpoint.Save(_model, Path.Combine(RunDirectory, "model.safetensors"));
+            Checkpoint.Save(_model, Path.Combine(RunDirectory, "model.safetensors"), CheckpointMetadata(null));
         }
         return Finish(StopReason.Completed, final is null
             ? $"Training finished: {Step} steps."
             : $"Training finished: {Step} steps; final model in '{Path.Combine(RunDirectory!, "model.safetensors")}'.");
+    }
+
+    /// <summary>
+    /// Extra metadata written into every model checkpoint of the run, for example the input normalization the model
+    /// was trained with (<see cref="TrainingData.MetadataMean"/>, <see cref="TrainingData.MetadataStd"/>), so that
+    /// probes of the checkpoint see the same inputs.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Metadata { get; init; } = new Dictionary<string, string>();
+
+    private Dictionary<string, string> CheckpointMetadata(long? step)
+    {
+        var meta = new Dictionary<string, string>(Metadata) { ["model"] = Options.Model };
+        if (step is long s) meta["step"] = s.ToString(CultureInfo.InvariantCulture);
+        return meta;
     }
 
     /// <summary>
@@ -263,8 +277,7 @@ public sealed class Trainer : IDisposable
         var name = "step-" + Step.ToString("D8", CultureInfo.InvariantCulture);
         var dir = Path.Combine(RunDirectory, "checkpoints", name);
         Directory.CreateDirectory(dir);
-        Checkpoint.Save(_model, Path.Combine(dir, "model.safetensors"),
-            new Dictionary<string, string> { ["model"] = Options.Model, ["step"] = Step.ToString(CultureInfo.InvariantCulture) });
+        Checkpoint.Save(_model, Path.Combine(dir, "model.safetensors"), CheckpointMetadata(Step));
         _sgd.Save(Path.Combine(dir, "optimizer.safetensors"));
         var state = new TrainerState(Step, _cursor.Epoch, _cursor.Position, _seconds, Options, _history.ToList());
         AtomicFile.WriteAllText(Path.Combine(dir, "state.json"), JsonSerializer.Serialize(state, TrainingOptions.Json) + "\n");

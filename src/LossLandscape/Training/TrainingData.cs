@@ -13,6 +13,44 @@ namespace LossLandscape.Training;
 /// <param name="Description">What was done, for summaries (for example "normalize (mean 0.286, std 0.353), shift 4, flip").</param>
 public sealed record TrainingData(Dataset Train, Dataset? Test, Func<Tensor, Tensor>? Augmentation, string Description) : IDisposable
 {
+    /// <summary>Checkpoint metadata key of the per-channel input mean (comma-separated, invariant culture).</summary>
+    public const string MetadataMean = "input_mean";
+
+    /// <summary>Checkpoint metadata key of the per-channel input standard deviation.</summary>
+    public const string MetadataStd = "input_std";
+
+    /// <summary>Per-channel mean the inputs were normalized with, or null.</summary>
+    public IReadOnlyList<double>? Mean { get; init; }
+
+    /// <summary>Per-channel standard deviation the inputs were normalized with, or null.</summary>
+    public IReadOnlyList<double>? Std { get; init; }
+
+    /// <summary>The normalization as checkpoint metadata (empty when inputs are not normalized).</summary>
+    public IReadOnlyDictionary<string, string> Metadata => Mean is null || Std is null
+        ? new Dictionary<string, string>()
+        : new Dictionary<string, string>
+        {
+            [MetadataMean] = string.Join(",", Mean.Select(m => m.ToString("R", System.Globalization.CultureInfo.InvariantCulture))),
+            [MetadataStd] = string.Join(",", Std.Select(m => m.ToString("R", System.Globalization.CultureInfo.InvariantCulture))),
+        };
+
+    /// <summary>
+    /// Normalizes <paramref name="data"/> with the normalization recorded in a checkpoint's metadata
+    /// (<see cref="MetadataMean"/>, <see cref="MetadataStd"/>); returns null when the metadata records none.
+    /// </summary>
+    public static Dataset? NormalizeLike(Dataset data, IReadOnlyDictionary<string, string> metadata)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(metadata);
+        if (!metadata.TryGetValue(MetadataMean, out var m) || !metadata.TryGetValue(MetadataStd, out var sd)) return null;
+        static double[] Parse(string text) => text.Split(',').Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        using var pre = new Preprocessor(Preprocessing.None with { Normalize = true }, 0, null, Parse(m), Parse(sd));
+        using var scope = NewDisposeScope();
+        var parts = new List<Tensor>();
+        foreach (var (x, _) in data.Chunks(4096)) parts.Add(pre.Test(x));
+        return new Dataset(data.Name, cat(parts.ToArray(), 0).DetachFromDisposeScope(), data.Labels.clone().DetachFromDisposeScope(), data.ClassNames);
+    }
+
     /// <summary>
     /// Prepares <paramref name="split"/> for training on <paramref name="device"/> in <paramref name="dtype"/>. With
     /// <paramref name="preprocessing"/> on, inputs are normalized per channel with the training set's statistics (train
@@ -85,7 +123,11 @@ public sealed record TrainingData(Dataset Train, Dataset? Test, Func<Tensor, Ten
             if (shift) what.Add($"shift {pad}");
             if (flip) what.Add("flip");
         }
-        return new TrainingData(train, testOut, augmentation, what.Count == 0 ? "none" : string.Join(", ", what));
+        return new TrainingData(train, testOut, augmentation, what.Count == 0 ? "none" : string.Join(", ", what))
+        {
+            Mean = opts.Normalize ? pre.Mean : null,
+            Std = opts.Normalize ? pre.Std : null,
+        };
     }
 
     /// <summary>Frees both sets.</summary>

@@ -12,7 +12,7 @@ public class PathSharpnessTrajectoryTests
     {
         var model = new CurvedValley(0.3, 0.2);
         var data = ValleyData();
-        var probe = new LandscapeProbe(model, data, options: new ProbeOptions { Loss = new Losses.SquaredErrorLoss() });
+        var probe = new LandscapeProbe(model, data, options: new ProbeOptions { Loss = new global::LossLandscape.Losses.SquaredErrorLoss() });
         return (model, probe, tensor(new[] { -1.0, 0.0 }), tensor(new[] { 1.0, 0.0 }));
     }
 
@@ -93,7 +93,7 @@ public class PathSharpnessTrajectoryTests
         model.to(ScalarType.Float64);
         var space = new ParameterSpace(model);
         using var data = Toy(p: 12, d: 2, k: 2, seed: 3);
-        var probe = new LandscapeProbe(model, data, options: new ProbeOptions { Loss = new Losses.SquaredErrorLoss() });
+        var probe = new LandscapeProbe(model, data, options: new ProbeOptions { Loss = new global::LossLandscape.Losses.SquaredErrorLoss() });
         var r = Sharpness.Measure(probe, space.Get(), new SharpnessOptions { Epsilon = 0.05, Steps = 10, StepFraction = 1.0 });
         // Every corner's loss by the closed form: the best corner bounds any point of the box, the found maximum included.
         var th = TestUtil.ToArray(space.Get());

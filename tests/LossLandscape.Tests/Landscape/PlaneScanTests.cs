@@ -47,7 +47,7 @@ public class PlaneScanTests
         model.to(ScalarType.Float64);
         var space = new ParameterSpace(model);
         using var data = Toy(p: 17, d: 3, k: 2, seed: 4);
-        var probe = new LandscapeProbe(model, data, options: new ProbeOptions { Loss = new Losses.SquaredErrorLoss() });
+        var probe = new LandscapeProbe(model, data, options: new ProbeOptions { Loss = new global::LossLandscape.Losses.SquaredErrorLoss() });
         var theta = space.Get();
         var plane = Directions.RandomPlane(space, theta, new Generator(3));
         var grid = new GridSpec(-1, 1, 5, -2, 0.5, 4);

@@ -40,7 +40,7 @@ public class LandscapePlotsTests
         LandscapePlots.Plane(plane, Path.Combine(dir, "plane.png"));
 
         var (valley, vprobe) = (new CurvedValley(0, 0), (LandscapeProbe?)null);
-        vprobe = new LandscapeProbe(valley, ValleyData(), options: new ProbeOptions { Loss = new Losses.SquaredErrorLoss() });
+        vprobe = new LandscapeProbe(valley, ValleyData(), options: new ProbeOptions { Loss = new global::LossLandscape.Losses.SquaredErrorLoss() });
         var path = PathFinder.Connect(vprobe, tensor(new[] { -1.0, 0 }), tensor(new[] { 1.0, 0 }), new PathOptions { Steps = 100, LearningRate = 0.05 });
         LandscapePlots.Path(path, Path.Combine(dir, "path.png"));
 

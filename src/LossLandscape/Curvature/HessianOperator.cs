@@ -1,0 +1,30 @@
+using LossLandscape.Data;
+using LossLandscape.Losses;
+using static TorchSharp.torch;
+
+namespace LossLandscape.Curvature;
+
+/// <summary>
+/// The Hessian H = d^2 L / dw^2 of the mean loss L(w) = (1/P) sum_i l(f(w; x_i), y_i) over a data set (or a subset, or
+/// one batch), applied to vectors by double backward (Pearlmutter 1994), batch by batch.
+/// </summary>
+/// <remarks>
+/// H v = sum_k (|B_k| / P) d/dw [ (dL_k/dw) . v ], with L_k the mean loss of batch B_k. One application costs one
+/// forward and two backward passes per batch. See <see cref="CurvatureOperator"/> for batching and modes.
+/// </remarks>
+public sealed class HessianOperator : CurvatureOperator
+{
+    /// <summary>Builds H for <paramref name="model"/>, <paramref name="loss"/> and <paramref name="data"/>.</summary>
+    /// <exception cref="LossLandscapeException">Model, loss and data do not fit (see <see cref="CurvatureOperator"/>).</exception>
+    public HessianOperator(nn.Module<Tensor, Tensor> model, LossFunction loss, Dataset data, CurvatureOptions? options = null)
+        : base(model, loss, data, options)
+    {
+    }
+
+    /// <inheritdoc />
+    public override string Name => "hessian";
+
+    /// <inheritdoc />
+    protected override Tensor ApplyBatch(Tensor x, Tensor y, IReadOnlyList<Tensor> v) =>
+        Space.Flatten(CurvatureProducts.Hessian(Model.call(x), y, Loss, Parameters, v, retainGraph: false));
+}

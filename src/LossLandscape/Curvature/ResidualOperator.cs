@@ -1,0 +1,53 @@
+using LossLandscape.Data;
+using LossLandscape.Losses;
+using static TorchSharp.torch;
+
+namespace LossLandscape.Curvature;
+
+/// <summary>
+/// The residual R = H - G of the Hessian beyond the Gauss-Newton part:
+/// R = (1/P) sum_i sum_c (dl/ds_c)_i d^2 f_c(w; x_i)/dw^2 (Sagun et al. 2017; Papyan 2019).
+/// </summary>
+/// <remarks>
+/// R v = H v - G v, both from one forward pass per batch (the graph is kept for the Gauss-Newton part). R is symmetric
+/// but indefinite; it vanishes for a model linear in its weights.
+/// </remarks>
+public sealed class ResidualOperator : CurvatureOperator
+{
+    /// <summary>Builds R for <paramref name="model"/>, <paramref name="loss"/> and <paramref name="data"/>.</summary>
+    /// <exception cref="LossLandscapeException">Model, loss and data do not fit (see <see cref="CurvatureOperator"/>).</exception>
+    public ResidualOperator(nn.Module<Tensor, Tensor> model, LossFunction loss, Dataset data, CurvatureOptions? options = null)
+        : base(model, loss, data, options)
+    {
+    }
+
+    /// <inheritdoc />
+    public override string Name => "residual";
+
+    /// <inheritdoc />
+    protected override Tensor ApplyBatch(Tensor x, Tensor y, IReadOnlyList<Tensor> v)
+    {
+        var output = Model.call(x);
+        var hv = Space.Flatten(CurvatureProducts.Hessian(output, y, Loss, Parameters, v, retainGraph: true));
+        var gv = Space.Flatten(CurvatureProducts.GaussNewton(output, y, Loss, Parameters, v));
+        return hv.sub_(gv);
+    }
+}
+
+/// <summary>Builds a curvature operator by name.</summary>
+public static class CurvatureOperators
+{
+    /// <summary>The names <see cref="Create"/> accepts.</summary>
+    public const string Syntax = "hessian, ggn (generalized Gauss-Newton) or residual (Hessian minus Gauss-Newton)";
+
+    /// <summary>Creates the <c>hessian</c>, <c>ggn</c> or <c>residual</c> operator.</summary>
+    /// <exception cref="LossLandscapeException">Another name, or model, loss and data that do not fit.</exception>
+    public static CurvatureOperator Create(string? name, nn.Module<Tensor, Tensor> model, LossFunction loss, Dataset data, CurvatureOptions? options = null) =>
+        (name ?? "hessian").Trim().ToLowerInvariant() switch
+        {
+            "hessian" or "h" => new HessianOperator(model, loss, data, options),
+            "ggn" or "gauss-newton" or "gn" or "g" => new GaussNewtonOperator(model, loss, data, options),
+            "residual" or "r" => new ResidualOperator(model, loss, data, options),
+            _ => throw new LossLandscapeException($"Operator '{name}' is not known: use {Syntax}."),
+        };
+}

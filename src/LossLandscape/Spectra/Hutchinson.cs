@@ -1,0 +1,93 @@
+using System.Diagnostics;
+using System.Text.Json.Serialization;
+using LossLandscape.Curvature;
+using LossLandscape.Parameters;
+using MathNet.Numerics.Distributions;
+using static TorchSharp.torch;
+
+namespace LossLandscape.Spectra;
+
+/// <summary>Options of <see cref="Hutchinson"/>.</summary>
+/// <param name="Probes">Number of Rademacher probe vectors (at least 2, for the interval).</param>
+/// <param name="Confidence">Level of the two-sided Student-t interval, in (0, 1).</param>
+/// <param name="Seed">Seed of the probes.</param>
+/// <param name="Diagonal">Also estimate the diagonal from the same probes.</param>
+public sealed record HutchinsonOptions(int Probes = 100, double Confidence = 0.95, long Seed = 0, bool Diagonal = false);
+
+/// <summary>A stochastic trace estimate with its confidence interval.</summary>
+/// <param name="Trace">The estimate t = (1/N) sum_k z_k . A z_k.</param>
+/// <param name="StandardError">s / sqrt(N), s the sample standard deviation of z_k . A z_k.</param>
+/// <param name="Lower">t - q * stderr, q the (1 + Confidence)/2 quantile of Student's t with N - 1 degrees of freedom.</param>
+/// <param name="Upper">t + q * stderr.</param>
+/// <param name="Confidence">The interval's level.</param>
+/// <param name="Samples">The N samples z_k . A z_k.</param>
+/// <param name="Dimension">n.</param>
+/// <param name="Applications">Operator applications (N).</param>
+/// <param name="Seconds">Wall-clock time.</param>
+public sealed record TraceResult(
+    double Trace,
+    double StandardError,
+    double Lower,
+    double Upper,
+    double Confidence,
+    double[] Samples,
+    long Dimension,
+    long Applications,
+    double Seconds)
+{
+    /// <summary>The diagonal estimate (1/N) sum_k z_k * A z_k (elementwise), when asked for; the caller owns it.</summary>
+    [JsonIgnore]
+    public Tensor? Diagonal { get; init; }
+}
+
+/// <summary>Hutchinson's stochastic trace estimator (Hutchinson 1990) and the matching diagonal estimator (Bekas et al. 2007).</summary>
+/// <remarks>
+/// With Rademacher probes z (entries +-1), E[z^T A z] = tr(A) and E[z * A z] = diag(A), the variance of z^T A z being
+/// 2 (|A|_F^2 - sum_i A_ii^2). The interval is t +- t_{N-1, (1+c)/2} s / sqrt(N).
+/// </remarks>
+public static class Hutchinson
+{
+    /// <summary>Estimates tr(A) (and diag(A) when asked).</summary>
+    /// <exception cref="LossLandscapeException">Fewer than 2 probes, or a confidence outside (0, 1).</exception>
+    public static TraceResult Estimate(ISymmetricOperator op, HutchinsonOptions? options = null, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(op);
+        var o = options ?? new HutchinsonOptions();
+        if (o.Probes < 2)
+            throw new LossLandscapeException($"Hutchinson needs at least 2 probes for a confidence interval; got {o.Probes}.");
+        if (!(o.Confidence > 0 && o.Confidence < 1))
+            throw new LossLandscapeException($"Confidence {o.Confidence} is not valid: give a level in (0, 1), for example 0.95.");
+        var watch = Stopwatch.StartNew();
+        using var random = new RandomVectors(o.Seed);
+        var samples = new double[o.Probes];
+        Tensor? diagonal = o.Diagonal ? zeros(op.Dimension, dtype: op.DType, device: op.Device).DetachFromDisposeScope() : null;
+        try
+        {
+            for (int k = 0; k < o.Probes; k++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                using var scope = NewDisposeScope();
+                var z = random.Rademacher(op.Dimension, op.DType, op.Device);
+                var az = op.Apply(z);
+                samples[k] = ParameterSpace.Dot(z, az);
+                if (!double.IsFinite(samples[k]))
+                    throw new LossLandscapeException("The operator returned NaN or Inf (check the model's weights and the data).");
+                diagonal?.add_(z.mul_(az), alpha: 1.0 / o.Probes);
+                progress?.Report(k + 1);
+            }
+        }
+        catch
+        {
+            diagonal?.Dispose();
+            throw;
+        }
+        double mean = samples.Average();
+        double variance = samples.Sum(s => (s - mean) * (s - mean)) / (o.Probes - 1);
+        double stderr = Math.Sqrt(variance / o.Probes);
+        double q = StudentT.InvCDF(0, 1, o.Probes - 1, (1 + o.Confidence) / 2);
+        return new TraceResult(mean, stderr, mean - q * stderr, mean + q * stderr, o.Confidence, samples, op.Dimension, o.Probes, watch.Elapsed.TotalSeconds)
+        {
+            Diagonal = diagonal,
+        };
+    }
+}
