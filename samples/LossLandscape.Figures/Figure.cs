@@ -1,0 +1,115 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using LossLandscape.IO;
+
+namespace LossLandscape.Figures;
+
+/// <summary>How big a run is: the paper's setting, the 2-minute CPU version, or the even smaller smoke-test size.</summary>
+public enum Preset
+{
+    /// <summary>A few seconds: what the tests run.</summary>
+    Smoke,
+    /// <summary>About 2 minutes on a 2-core CPU, on a real data set that is present.</summary>
+    Quick,
+    /// <summary>The paper's setting, for a GPU and the real data set.</summary>
+    Full,
+}
+
+/// <summary>One figure or claim of the talk (see shared/FIGURES.md).</summary>
+public abstract class Figure
+{
+    /// <summary>The figure's letter (A to Q).</summary>
+    public abstract string Id { get; }
+
+    /// <summary>What it shows.</summary>
+    public abstract string Title { get; }
+
+    /// <summary>The slides of the talk it reproduces.</summary>
+    public abstract string Slides { get; }
+
+    /// <summary>Runs the experiment, writes plots, CSV/JSON and the summary into <see cref="FigureContext.OutDir"/>.</summary>
+    public abstract FigureOutcome Run(FigureContext context);
+}
+
+/// <summary>What a figure run produced: its key numbers next to the paper's, and whether its claim held.</summary>
+/// <param name="ClaimHolds">Whether the robust direction of the paper's claim held in this run.</param>
+/// <param name="Claim">The claim checked, in words.</param>
+/// <param name="Numbers">Key numbers (name, ours, paper's or null).</param>
+public sealed record FigureOutcome(bool ClaimHolds, string Claim, IReadOnlyList<(string Name, string Ours, string? Paper)> Numbers);
+
+/// <summary>Everything a figure needs from the program: preset, folders, seed, progress, writers.</summary>
+public sealed partial class FigureContext
+{
+    /// <summary>Creates the context and its output folder.</summary>
+    public FigureContext(Figure figure, Preset preset, string outDir, string? dataDir, long seed, Action<string> log)
+    {
+        Figure = figure;
+        Preset = preset;
+        OutDir = outDir;
+        DataDir = dataDir;
+        Seed = seed;
+        Log = log;
+        Directory.CreateDirectory(outDir);
+    }
+
+    /// <summary>The figure being run.</summary>
+    public Figure Figure { get; }
+    /// <summary>Run size.</summary>
+    public Preset Preset { get; }
+    /// <summary>Output folder of this figure.</summary>
+    public string OutDir { get; }
+    /// <summary>Where to look for data sets first (--data-dir).</summary>
+    public string? DataDir { get; }
+    /// <summary>Seed of the run.</summary>
+    public long Seed { get; }
+    /// <summary>Progress lines.</summary>
+    public Action<string> Log { get; }
+    /// <summary>Name of the data set actually used (said in titles and summaries).</summary>
+    public string DataName { get; set; } = "";
+
+    /// <summary>Picks the value for the current preset.</summary>
+    public T Pick<T>(T smoke, T quick, T full) => Preset switch
+    {
+        Preset.Smoke => smoke,
+        Preset.Quick => quick,
+        _ => full,
+    };
+
+    /// <summary>Path of an output file.</summary>
+    public string PathOf(string file) => Path.Combine(OutDir, file);
+
+    /// <summary>Plot title: the figure's title, data set and preset.</summary>
+    public string PlotTitle(string what) =>
+        $"{Figure.Id}: {what} ({(DataName.Length > 0 ? DataName + ", " : "")}{Preset.ToString().ToLowerInvariant()})";
+
+    /// <summary>Writes rows as CSV (invariant culture) atomically.</summary>
+    public void WriteCsv(string file, IReadOnlyList<string> header, IEnumerable<IReadOnlyList<object>> rows)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine(string.Join(",", header));
+        foreach (var row in rows)
+            sb.AppendLine(string.Join(",", row.Select(v => v switch
+            {
+                double d => d.ToString("R", CultureInfo.InvariantCulture),
+                float f => f.ToString("R", CultureInfo.InvariantCulture),
+                IFormattable fm => fm.ToString(null, CultureInfo.InvariantCulture),
+                _ => Quote(v?.ToString() ?? ""),
+            })));
+        AtomicFile.WriteAllText(PathOf(file), sb.ToString());
+    }
+
+    /// <summary>Writes an object as indented JSON atomically.</summary>
+    public void WriteJson(string file, object value) =>
+        AtomicFile.WriteAllText(PathOf(file), JsonSerializer.Serialize(value, JsonOptions));
+
+    /// <summary>JSON options of every figure file (camelCase, indented, NaN as strings).</summary>
+    public static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    private static string Quote(string s) => s.Contains(',') || s.Contains('"') ? "\"" + s.Replace("\"", "\"\"") + "\"" : s;
+}

@@ -1,0 +1,121 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using LossLandscape.IO;
+
+namespace LossLandscape.Figures;
+
+/// <summary>
+/// The figures program: <c>--list</c>, <c>ID [--quick | --full] [--data-dir DIR] [--out DIR]</c>, <c>all --quick</c>.
+/// </summary>
+public static class Program
+{
+    private const string Usage =
+        "usage: LossLandscape.Figures --list\n" +
+        "       LossLandscape.Figures ID|all [--quick | --full | --smoke] [--data-dir DIR] [--out DIR] [--seed N]\n" +
+        "  ID is a figure letter (A-Q, see --list); all runs every figure. --quick (default) takes about 2 minutes per\n" +
+        "  figure on a 2-core CPU on Fashion-MNIST; --full is the paper's setting (GPU, real CIFAR/MNIST);\n" +
+        "  --smoke is the tiny size the tests use. Outputs go to --out (default: figures-out/ID).";
+
+    /// <summary>All figures, in letter order (every concrete <see cref="Figure"/> in this assembly).</summary>
+    public static IReadOnlyList<Figure> All { get; } = typeof(Figure).Assembly.GetTypes()
+        .Where(t => !t.IsAbstract && typeof(Figure).IsAssignableFrom(t))
+        .Select(t => (Figure)Activator.CreateInstance(t)!)
+        .OrderBy(f => f.Id, StringComparer.Ordinal)
+        .ToList();
+
+    /// <summary>Entry point; returns 0 on success, 1 on failure, 2 on bad usage.</summary>
+    public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
+
+    /// <summary>Runs the program with the given writers (tests capture them).</summary>
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        if (args.Length == 0 || args.Contains("--help") || args.Contains("-h"))
+        {
+            stdout.WriteLine(Usage);
+            return args.Length == 0 ? 2 : 0;
+        }
+        if (args[0] == "--list")
+        {
+            foreach (var f in All) stdout.WriteLine($"{f.Id}  {f.Title}  (slides {f.Slides})");
+            return 0;
+        }
+
+        var preset = Preset.Quick;
+        string? dataDir = null, outRoot = null;
+        long seed = 0;
+        for (int i = 1; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--quick": preset = Preset.Quick; break;
+                case "--full": preset = Preset.Full; break;
+                case "--smoke": preset = Preset.Smoke; break;
+                case "--data-dir" when i + 1 < args.Length: dataDir = args[++i]; break;
+                case "--out" when i + 1 < args.Length: outRoot = args[++i]; break;
+                case "--seed" when i + 1 < args.Length && long.TryParse(args[i + 1], NumberStyles.Integer, CultureInfo.InvariantCulture, out seed): i++; break;
+                default:
+                    stderr.WriteLine($"error: unknown or incomplete option '{args[i]}'.\n{Usage}");
+                    return 2;
+            }
+        }
+
+        List<Figure> chosen;
+        if (args[0].Equals("all", StringComparison.OrdinalIgnoreCase)) chosen = All.ToList();
+        else
+        {
+            var f = All.FirstOrDefault(x => x.Id.Equals(args[0], StringComparison.OrdinalIgnoreCase));
+            if (f is null)
+            {
+                stderr.WriteLine($"error: no figure '{args[0]}'. Known: {string.Join(", ", All.Select(x => x.Id))} (see --list).");
+                return 2;
+            }
+            chosen = new List<Figure> { f };
+        }
+        outRoot ??= "figures-out";
+
+        var report = new StringBuilder();
+        int failures = 0;
+        var total = Stopwatch.StartNew();
+        foreach (var f in chosen)
+        {
+            var dir = chosen.Count == 1 && args.Contains("--out") ? outRoot : Path.Combine(outRoot, f.Id);
+            var ctx = new FigureContext(f, preset, dir, dataDir, seed, line => stdout.WriteLine($"[{f.Id}] {line}"));
+            stdout.WriteLine($"== {f.Id}: {f.Title} ({preset.ToString().ToLowerInvariant()})");
+            var sw = Stopwatch.StartNew();
+            try
+            {
+                var outcome = f.Run(ctx);
+                sw.Stop();
+                var text = Summarize(f, ctx, outcome, sw.Elapsed);
+                AtomicFile.WriteAllText(ctx.PathOf("summary.txt"), text);
+                stdout.Write(text);
+                report.Append(text);
+            }
+            catch (LossLandscapeException ex)
+            {
+                failures++;
+                stderr.WriteLine($"[{f.Id}] error: {ex.Message}");
+                report.AppendLine($"{f.Id}: error: {ex.Message}");
+            }
+        }
+        if (chosen.Count > 1)
+        {
+            report.AppendLine($"all: {chosen.Count - failures} of {chosen.Count} figures written in {total.Elapsed.TotalMinutes:F1} min");
+            AtomicFile.WriteAllText(Path.Combine(outRoot, "summary.txt"), report.ToString());
+            stdout.WriteLine($"all: {chosen.Count - failures} of {chosen.Count} figures written in {total.Elapsed.TotalMinutes:F1} min; summary in {Path.Combine(outRoot, "summary.txt")}");
+        }
+        return failures == 0 ? 0 : 1;
+    }
+
+    private static string Summarize(Figure f, FigureContext ctx, FigureOutcome o, TimeSpan elapsed)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine(CultureInfo.InvariantCulture, $"{f.Id}: {f.Title} (slides {f.Slides})");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"  data: {ctx.DataName}; preset: {ctx.Preset.ToString().ToLowerInvariant()}; {elapsed.TotalSeconds:F0} s");
+        foreach (var (name, ours, paper) in o.Numbers)
+            sb.AppendLine(CultureInfo.InvariantCulture, $"  {name}: {ours}{(paper is null ? "" : $"   (paper: {paper})")}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"  claim: {o.Claim}: {(o.ClaimHolds ? "holds" : "does NOT hold in this run")}");
+        return sb.ToString();
+    }
+}
