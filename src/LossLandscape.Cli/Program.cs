@@ -29,6 +29,7 @@ public static class Program
             config.SetApplicationName("llscape");
             config.SetApplicationVersion(Version);
             config.PropagateExceptions();
+            config.UseStrictParsing();
             if (console is not null) config.ConfigureConsole(console);
             config.ValidateExamples();
             config.AddCommand<TrainCommand>("train")

@@ -36,6 +36,11 @@ public sealed class DensityCommand : Command<DensityCommand.Settings>
         [Description("Grid points of the density. Default: 1000.")]
         [DefaultValue(1000)]
         public int Grid { get; init; } = 1000;
+
+        /// <summary>Plot output.</summary>
+        [CommandOption("--plot <FILE>")]
+        [Description("Write the density as a plot (.png or .svg), log-scale density as in Ghorbani et al. 2019.")]
+        public string? Plot { get; init; }
     }
 
     /// <inheritdoc />
@@ -50,6 +55,15 @@ public sealed class DensityCommand : Command<DensityCommand.Settings>
             result.Probes.Select(p => new DensityProbe(p.Nodes, p.Weights)).ToArray(), result.Applications, loss, op.Dimension, op.Examples,
             op.DType == ScalarType.Float64 ? "float64" : "float32", watch.Elapsed.TotalSeconds);
         SpectrumJson.Write(settings.Json, report);
+        if (!string.IsNullOrWhiteSpace(settings.Plot))
+        {
+            var floor = result.Density.Where(d => d > 0).DefaultIfEmpty(1e-12).Max() * 1e-8;
+            LossLandscape.Plotting.Charts.Lines(
+                new[] { new LossLandscape.Plotting.Series($"{op.Name} density", result.Grid, result.Density.Select(d => Math.Max(d, floor)).ToArray()) },
+                new LossLandscape.Plotting.ChartOptions($"Spectral density of the {op.Name} (SLQ: {settings.Probes} probes, {settings.Steps} steps, sigma {result.Sigma:G3})",
+                    "eigenvalue", "density", LogY: true),
+                settings.Plot);
+        }
         var inv = CultureInfo.InvariantCulture;
         AnsiConsole.WriteLine($"operator: {op.Name} ({op.Dimension} parameters, {op.Examples} examples, loss {loss.ToString("G8", inv)})");
         AnsiConsole.WriteLine($"support: [{result.Probes.Min(p => p.Nodes[0]).ToString("G6", inv)}, {result.Probes.Max(p => p.Nodes[^1]).ToString("G6", inv)}], sigma {result.Sigma.ToString("G4", inv)}");

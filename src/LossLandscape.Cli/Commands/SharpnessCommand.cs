@@ -54,6 +54,17 @@ public sealed class SharpnessCommand : Command<SharpnessCommand.Settings>
         [Description("A known Hessian trace to report beside the sharpness.")]
         public double? Trace { get; init; }
 
+        /// <summary>Compute curvature.</summary>
+        [CommandOption("--curvature")]
+        [Description("Also compute the top Hessian eigenvalue (Lanczos) and the Hessian trace (Hutchinson, --trace-probes probes) on --data, BatchNorm in eval mode, and report them beside the sharpness.")]
+        public bool Curvature { get; init; }
+
+        /// <summary>Hutchinson probes.</summary>
+        [CommandOption("--trace-probes <N>")]
+        [Description("Rademacher probes of the Hutchinson trace with --curvature. Default: 30.")]
+        [DefaultValue(30)]
+        public int TraceProbes { get; init; } = 30;
+
         /// <inheritdoc />
         public override ValidationResult Validate()
         {
@@ -72,10 +83,15 @@ public sealed class SharpnessCommand : Command<SharpnessCommand.Settings>
         using var train = ResolveData(settings.Data, runtime, settings);
         using var test = settings.TestData is null ? null : ResolveData(settings.TestData, runtime, settings, DataPart.Test);
         var probe = new LandscapeProbe(model, train, test, options, space);
+        Curvature.HessianOperator? hessian = settings.Curvature
+            ? new Curvature.HessianOperator(model, options.Loss, train, new Curvature.CurvatureOptions(BatchSize: settings.Chunk))
+            : null;
         var r = Sharpness.Measure(probe, space.Get(), new SharpnessOptions
         {
             Epsilon = settings.Epsilon, Steps = settings.Steps, StepFraction = settings.StepFraction, SubspaceDimension = settings.Subspace,
             Seed = settings.Seed, TopEigenvalue = settings.TopEigenvalue, Trace = settings.Trace,
+            TopEigenvalueProvider = hessian is null ? null : _ => Spectra.Lanczos.Run(hessian, new Spectra.LanczosOptions(Top: 1, Tolerance: 1e-4, Seed: settings.Seed)).Eigenvalues[0],
+            TraceProvider = hessian is null ? null : _ => Spectra.Hutchinson.Estimate(hessian, new Spectra.HutchinsonOptions(Probes: settings.TraceProbes, Seed: settings.Seed)).Trace,
         });
         AnsiConsole.MarkupLine($"epsilon-sharpness: {F(r.Value)} (eps {F(r.Epsilon)}, {(r.SubspaceDimension is int p ? $"subspace p = {p}" : "full space")}, {r.Steps} steps)");
         AnsiConsole.MarkupLine($"loss: {F(r.BaseLoss)} -> max {F(r.MaxLoss)}; |z| {F(r.MaxPerturbationNorm)}; BatchNorm: {r.BatchNorm}");

@@ -24,7 +24,7 @@ public sealed class SurfaceCommand : Command<SurfaceCommand.Settings>
 
         /// <summary>Direction kind.</summary>
         [CommandOption("--directions <KIND>")]
-        [Description("filter (filter-normalized Gaussian, default), random (Gaussian), given (--dir1/--dir2 checkpoints) or three (plane through --checkpoint, --model-b, --model-c).")]
+        [Description("filter (filter-normalized Gaussian, default), random (Gaussian), hessian (top-2 Hessian eigenvectors by Lanczos on --data, BatchNorm in eval mode), given (--dir1/--dir2 checkpoints) or three (plane through --checkpoint, --model-b, --model-c).")]
         [DefaultValue("filter")]
         public string Directions { get; init; } = "filter";
 
@@ -102,8 +102,13 @@ public sealed class SurfaceCommand : Command<SurfaceCommand.Settings>
         var space = new ParameterSpace(model);
         var theta = space.Get();
         using var gen = Generator(settings, runtime);
+        using var train = ResolveData(settings.Data, runtime, settings);
+        using var test = settings.TestData is null ? null : ResolveData(settings.TestData, runtime, settings, DataPart.Test);
         var plane = settings.Directions.Trim().ToLowerInvariant() switch
         {
+            "hessian" => PlaneBasis.FromProvider(space, theta, HessianDirections.Provider(
+                new Curvature.HessianOperator(model, options.Loss, train, new Curvature.CurvatureOptions(BatchSize: settings.Chunk)),
+                settings.Seed)),
             "filter" or "filter-normalized" => Landscape.Directions.FilterNormalizedPlane(space, theta, gen, settings.IncludeBiasAndBatchNorm),
             "random" => Landscape.Directions.RandomPlane(space, theta, gen),
             "given" => PlaneBasis.Given(space, theta,
@@ -113,10 +118,8 @@ public sealed class SurfaceCommand : Command<SurfaceCommand.Settings>
                 PointOf(model, space, settings.ModelB ?? throw new LossLandscapeException("--directions three needs --model-b and --model-c.")).Theta,
                 PointOf(model, space, settings.ModelC ?? throw new LossLandscapeException("--directions three needs --model-b and --model-c.")).Theta,
                 "A", "B", "C"),
-            _ => throw new LossLandscapeException($"Directions '{settings.Directions}' are not known: use filter, random, given or three."),
+            _ => throw new LossLandscapeException($"Directions '{settings.Directions}' are not known: use filter, random, hessian, given or three."),
         };
-        using var train = ResolveData(settings.Data, runtime, settings);
-        using var test = settings.TestData is null ? null : ResolveData(settings.TestData, runtime, settings, DataPart.Test);
         var probe = new LandscapeProbe(model, train, test, options, space);
 
         if (shard is not null)

@@ -70,8 +70,9 @@ public class CurvatureCliTests
         var exact = ExactEigenvalues(weights, data);
         var dj = Path.Combine(dir, "density.json");
         var (code, _, err) = CliTests.Run("density", "--model", "mlp:4-6-3", "--weights", weights, "--data", data, "--dtype", "float64",
-            "--probes", "3", "--steps", "51", "--grid", "400", "--json", dj);
+            "--probes", "3", "--steps", "51", "--grid", "400", "--json", dj, "--plot", Path.Combine(dir, "density.png"));
         code.Should().Be(0, err);
+        new FileInfo(Path.Combine(dir, "density.png")).Length.Should().BeGreaterThan(2000);
         using (var doc = JsonDocument.Parse(File.ReadAllText(dj)))
         {
             var root = doc.RootElement;

@@ -78,6 +78,27 @@ public class LandscapeCliTests
     }
 
     [Fact]
+    public void Sharpness_WithCurvature_ReportsTheSpectrumCommandsTopEigenvalue()
+    {
+        var (dir, data, m) = Files(1);
+        var (c1, _, e1) = CliTests.Run("sharpness", "--model", "mlp:4-5-3", "--checkpoint", m[0], "--data", data, "--steps", "2", "--dtype", "float64",
+            "--curvature", "--trace-probes", "50", "--json", Path.Combine(dir, "s.json"));
+        c1.Should().Be(0, e1);
+        var s = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "s.json"))).RootElement;
+        var json = s.TryGetProperty("result", out var inner) ? inner : s;
+        double top = json.GetProperty("topEigenvalue").GetDouble();
+        double trace = json.GetProperty("trace").GetDouble();
+        var (c2, _, e2) = CliTests.Run("spectrum", "--model", "mlp:4-5-3", "--weights", m[0], "--data", data, "--no-such-option", "x");
+        c2.Should().Be(2, "an unknown option is bad usage");
+        e2.Should().Contain("no-such-option");
+        var (c3, _, e3) = CliTests.Run("spectrum", "--model", "mlp:4-5-3", "--weights", m[0], "--data", data, "--dtype", "float64", "--top", "1", "--json", Path.Combine(dir, "sp.json"));
+        c3.Should().Be(0, e3);
+        double reference = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "sp.json"))).RootElement.GetProperty("eigenvalues")[0].GetDouble();
+        top.Should().BeApproximately(reference, 1e-3 * Math.Abs(reference));
+        double.IsFinite(trace).Should().BeTrue();
+    }
+
+    [Fact]
     public void ConnectSharpnessTrajectory_Run()
     {
         var (dir, data, m) = Files(4);
