@@ -31,7 +31,7 @@ public class GlobalSettings : CommandSettings
     public string DType { get; init; } = "float32";
 
     /// <summary>Verbose errors.</summary>
-    [CommandOption("-v|--verbose")]
+    [CommandOption("--verbose")]
     [Description("Print stack traces with errors.")]
     public bool Verbose { get; init; }
 

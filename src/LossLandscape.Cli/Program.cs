@@ -73,7 +73,7 @@ public static class Program
                 .WithExample("trace", "--model", "mlp:784-100-10", "--weights", "w.safetensors", "--data", "train.safetensors");
         });
 
-        bool verbose = args.Contains("--verbose") || args.Contains("-v");
+        bool verbose = args.Contains("--verbose");
         try
         {
             return app.Run(args);

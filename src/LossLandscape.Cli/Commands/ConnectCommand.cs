@@ -41,9 +41,8 @@ public sealed class ConnectCommand : Command<ConnectCommand.Settings>
 
         /// <summary>Learning rate.</summary>
         [CommandOption("--lr <RATE>")]
-        [Description("Learning rate (Adam for Bezier, gradient steps for the string). Default: 0.01.")]
-        [DefaultValue(0.01)]
-        public double LearningRate { get; init; } = 0.01;
+        [Description("Learning rate: Adam's step for the Bezier middle point (default 0.001: Adam moves every coordinate by about this much per step, so keep it well below the weights' scale), or the gradient step of the string's images (default 0.05).")]
+        public double? LearningRate { get; init; }
 
         /// <summary>Batch size.</summary>
         [CommandOption("--batch-size <N>")]
@@ -91,7 +90,7 @@ public sealed class ConnectCommand : Command<ConnectCommand.Settings>
         var probe = new LandscapeProbe(model, train, test, options, space);
         var r = PathFinder.Connect(probe, a.Theta, b.Theta, new PathOptions
         {
-            Method = method, Steps = settings.Steps, LearningRate = settings.LearningRate, BatchSize = settings.BatchSize,
+            Method = method, Steps = settings.Steps, LearningRate = settings.LearningRate ?? (method == PathMethod.Bezier ? 0.001 : 0.05), BatchSize = settings.BatchSize,
             Images = settings.Images, EvaluationPoints = settings.Points, Seed = (int)settings.Seed,
         });
         var table = new Table().AddColumns("t", "line loss", "line accuracy", $"{r.Method} loss", $"{r.Method} accuracy");

@@ -44,11 +44,26 @@ public sealed class TrajectoryCommand : Command<TrajectoryCommand.Settings>
         }
     }
 
+    /// <summary>
+    /// The checkpoints of a folder in name order: its own <c>*.safetensors</c>, or else the <c>model.safetensors</c> of
+    /// each subfolder (the layout <c>llscape train</c> writes: <c>checkpoints/step-NNNNNNNN/model.safetensors</c>);
+    /// a run folder is searched in its <c>checkpoints</c> subfolder.
+    /// </summary>
+    internal static string[] CheckpointsIn(string folder)
+    {
+        var runCheckpoints = Path.Combine(folder, "checkpoints");
+        if (Directory.Exists(runCheckpoints)) return CheckpointsIn(runCheckpoints);
+        var direct = Directory.GetFiles(folder, "*.safetensors").OrderBy(f => f, StringComparer.Ordinal).ToArray();
+        var nested = Directory.GetDirectories(folder).OrderBy(d => d, StringComparer.Ordinal)
+            .Select(d => Path.Combine(d, "model.safetensors")).Where(File.Exists).ToArray();
+        return nested.Length > direct.Length ? nested : direct;
+    }
+
     /// <inheritdoc />
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var files = Directory.Exists(settings.Checkpoints)
-            ? Directory.GetFiles(settings.Checkpoints, "*.safetensors").OrderBy(f => f, StringComparer.Ordinal).ToArray()
+            ? CheckpointsIn(settings.Checkpoints)
             : settings.Checkpoints.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var grid = settings.X is null ? null : GridSpec.Parse(settings.X, settings.Y!);
         var options = settings.ToProbeOptions();

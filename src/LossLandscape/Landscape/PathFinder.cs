@@ -30,8 +30,8 @@ public sealed record PathOptions
     /// <summary>Optimization steps.</summary>
     public int Steps { get; init; } = 200;
 
-    /// <summary>Learning rate (Adam for the Bezier middle point, plain gradient steps for the string's images).</summary>
-    public double LearningRate { get; init; } = 0.01;
+    /// <summary>Learning rate: Adam's step for the Bezier middle point (Adam moves each coordinate by about this much per step, so keep it well below the weights' scale), or the gradient step of the string's images. Default 0.001.</summary>
+    public double LearningRate { get; init; } = 0.001;
 
     /// <summary>Minibatch size per step, or null for the full training set.</summary>
     public long? BatchSize { get; init; }

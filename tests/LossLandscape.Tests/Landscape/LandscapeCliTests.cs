@@ -99,6 +99,22 @@ public class LandscapeCliTests
     }
 
     [Fact]
+    public void Trajectory_FindsTheCheckpointsOfATrainRunFolder()
+    {
+        var run = TestUtil.TempDir();
+        foreach (var step in new[] { 2, 10, 4 })
+        {
+            var d = Path.Combine(run, "checkpoints", $"step-{step:D8}");
+            Directory.CreateDirectory(d);
+            File.WriteAllText(Path.Combine(d, "model.safetensors"), "");
+        }
+        File.WriteAllText(Path.Combine(run, "model.safetensors"), "");
+        var expected = new[] { 2, 4, 10 }.Select(s => Path.Combine(run, "checkpoints", $"step-{s:D8}", "model.safetensors")).ToArray();
+        LossLandscape.Cli.Commands.TrajectoryCommand.CheckpointsIn(run).Should().Equal(expected);
+        LossLandscape.Cli.Commands.TrajectoryCommand.CheckpointsIn(Path.Combine(run, "checkpoints")).Should().Equal(expected);
+    }
+
+    [Fact]
     public void ConnectSharpnessTrajectory_Run()
     {
         var (dir, data, m) = Files(4);
