@@ -33,14 +33,14 @@ public sealed class FigureL : Figure
         // Full: ResNet-20 on CIFAR-10 (approx.: Garipov et al. connect ResNets/VGGs on CIFAR-10 with SGD-trained ends).
         var (model, trainCount, testCount, probeTrain, probeTest) = context.Pick(
             ("mlp:784-16-16-10", 400L, 200L, 400L, 200L),
-            ("mlp:784-32-32-10", 3000L, 1000L, 3000L, 1000L),
+            ("mlp:784-32-32-10", 2000L, 1000L, 2000L, 1000L),
             ("resnet20", 50000L, 10000L, 5000L, 2000L));
         var options = new TrainingOptions
         {
             Model = model,
             Data = context.Preset == Preset.Full ? "cifar10" : "fashion-mnist",
             BatchSize = context.Pick(32, 64, 128),
-            Steps = context.Pick(250L, 2000L, 64000L),
+            Steps = context.Pick(250L, 1200L, 64000L),
             LearningRate = context.Pick(0.05, 0.05, 0.1),
             Momentum = 0.9,
             WeightDecay = context.Pick(0.0, 0.0, 5e-4),
@@ -64,7 +64,7 @@ public sealed class FigureL : Figure
         var bezier = PathFinder.Connect(probe, a, b, new PathOptions
         {
             Method = PathMethod.Bezier,
-            Steps = context.Pick(150, 1500, 8000),
+            Steps = context.Pick(150, 800, 8000),
             LearningRate = context.Pick(0.01, 0.005, 0.005),
             BatchSize = context.Pick(64L, 128L, 128L),
             EvaluationPoints = points,
@@ -73,10 +73,10 @@ public sealed class FigureL : Figure
         var chain = PathFinder.Connect(probe, a, b, new PathOptions
         {
             Method = PathMethod.String,
-            Steps = context.Pick(60, 300, 2000),
+            Steps = context.Pick(60, 150, 2000),
             LearningRate = context.Pick(0.05, 0.05, 0.05),
             BatchSize = context.Pick(64L, 128L, 128L),
-            Images = context.Pick(4, 8, 12),
+            Images = context.Pick(4, 6, 12),
             EvaluationPoints = points,
             Seed = (int)context.Seed,
         });
