@@ -37,7 +37,7 @@ public static class Program
         }
         if (args[0] == "--list")
         {
-            foreach (var f in All) stdout.WriteLine($"{f.Id}  {f.Title}  (slides {f.Slides})");
+            foreach (var f in All) stdout.WriteLine($"{f.Id}  {f.Title}  ({SlidesText(f)})");
             return 0;
         }
 
@@ -108,10 +108,13 @@ public static class Program
         return failures == 0 ? 0 : 1;
     }
 
+    /// <summary>"slides 14" for the talk's figures, the reference for those beyond the talk.</summary>
+    private static string SlidesText(Figure f) => f.Slides.Length > 0 && char.IsDigit(f.Slides[0]) ? $"slides {f.Slides}" : f.Slides;
+
     private static string Summarize(Figure f, FigureContext ctx, FigureOutcome o, TimeSpan elapsed)
     {
         var sb = new StringBuilder();
-        sb.AppendLine(CultureInfo.InvariantCulture, $"{f.Id}: {f.Title} (slides {f.Slides})");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"{f.Id}: {f.Title} ({SlidesText(f)})");
         sb.AppendLine(CultureInfo.InvariantCulture, $"  data: {ctx.DataName}; preset: {ctx.Preset.ToString().ToLowerInvariant()}; {elapsed.TotalSeconds:F0} s");
         foreach (var (name, ours, paper) in o.Numbers)
             sb.AppendLine(CultureInfo.InvariantCulture, $"  {name}: {ours}{(paper is null ? "" : $"   (paper: {paper})")}");
