@@ -17,8 +17,8 @@ namespace LossLandscape.Figures;
 /// Full preset: He et al. 2016, ResNet-56 (option-A shortcuts) on CIFAR-10, SGD lr 0.1, momentum 0.9, weight decay 1e-4,
 /// batch 128, learning rate divided by 10 at 32k and 48k updates, 64k updates; test accuracy on the 10k test images.
 /// Quick preset: a ResNet is far too slow for five runs on a 2-core CPU, so the same recipe trains an MLP 784-256-10 on
-/// 10k Fashion-MNIST training images with the same image augmentation switched on (Augment = on; the MLP flattens the
-/// shifted and flipped images; the shift is at most 1 pixel instead of 4, see the comment in the code), 1500 updates with the schedule's milestones at the same fractions (1/2 and 3/4), and is
+/// 5k Fashion-MNIST training images with the same image augmentation switched on (Augment = on; the MLP flattens the
+/// shifted and flipped images; the shift is at most 1 pixel instead of 4, see the comment in the code), 600 updates with the schedule's milestones at the same fractions (1/2 and 3/4), and is
 /// tested on the 10k test images. The quick run checks only the robust direction (full recipe beats none) and reports
 /// the ordering of the single ablations against the paper's (prep > wd > momentum in importance) without requiring it.
 /// </remarks>
@@ -49,9 +49,9 @@ public sealed class FigureB : Figure
     public override FigureOutcome Run(FigureContext context)
     {
         using var loaded = context.LoadData("cifar10");
-        long trainCount = context.Pick(1000L, 10000L, loaded.Train.Count);
+        long trainCount = context.Pick(1000L, 5000L, loaded.Train.Count);
         long testCount = context.Pick(1000L, loaded.Test.Count, loaded.Test.Count);
-        long steps = context.Pick(200L, 1500L, 64000L);
+        long steps = context.Pick(200L, 600L, 64000L);
         string model = context.Pick("mlp:784-64-10", "mlp:784-256-10", "resnet56");
         using var split = new DataSplit(
             trainCount < loaded.Train.Count ? loaded.Train.RandomSubset(trainCount, context.Seed) : loaded.Train.Take(loaded.Train.Count),
@@ -67,7 +67,7 @@ public sealed class FigureB : Figure
             LearningRate = 0.1,
             Schedule = $"step:{steps / 2},{steps * 3 / 4}:0.1",
             Augment = "on",
-            EvalEvery = context.Pick(50L, 150L, 2000L),
+            EvalEvery = context.Pick(50L, 60L, 2000L),
             EvalSubset = context.Pick<long?>(null, 2000L, null),
             CheckpointEvery = context.Pick(0L, 0L, 4000L),
             Seed = context.Seed,

@@ -16,7 +16,7 @@ namespace LossLandscape.Figures;
 /// Full preset: CIFAR-10 (50k/10k), the bare AlexNet-style net (no BatchNorm or dropout, which would slow memorization),
 /// SGD lr 0.01, momentum 0.9, batch 128, 60k updates, normalization without augmentation (Zhang et al. memorize the
 /// raw training set). Quick: an MLP 784-256-256-10 on 1000 Fashion-MNIST training and 2000 test images, lr 0.05,
-/// momentum 0.9, batch 100, 2500 updates (250 epochs). Smoke: MLP 784-256-10 on 200 examples, 400 updates.
+/// momentum 0.9, batch 100, 1500 updates (150 epochs). Smoke: MLP 784-256-10 on 200 examples, 250 updates.
 /// "Flat" accuracy and "moving" loss are measured over the second half of the true-label CE run:
 /// accuracy range = max - min of the test accuracy there (in points), loss change = |L_end - L_mid| / L_mid.
 /// </remarks>
@@ -37,7 +37,7 @@ public sealed class FigureC : Figure
         using var loaded = context.LoadData("cifar10");
         long trainCount = context.Pick(200L, 1000L, loaded.Train.Count);
         long testCount = context.Pick(1000L, 2000L, loaded.Test.Count);
-        long steps = context.Pick(400L, 2500L, 60000L);
+        long steps = context.Pick(250L, 1500L, 60000L);
         int batch = context.Pick(50, 100, 128);
         string model = context.Pick("mlp:784-256-10", "mlp:784-256-256-10", "alexnet-bare");
         double lr = context.Pick(0.05, 0.05, 0.01);
