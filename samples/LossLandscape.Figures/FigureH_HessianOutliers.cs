@@ -41,9 +41,9 @@ public sealed class FigureH : Figure
             TrainExamples: context.Pick(1000L, 4000L, 60000L),
             TestExamples: context.Pick(500L, 2000L, 10000L),
             SmallBatch: context.Pick(16, 32, 64),
-            LargeBatch: context.Pick(200, 1000, 6000),
+            LargeBatch: context.Pick(200, 500, 6000),
             LearningRate: 0.1,
-            Steps: context.Pick(200L, 1500L, 20000L));
+            Steps: context.Pick(200L, 1200L, 20000L));
         int top = context.Pick(14, 30, 40);
         long curvatureExamples = context.Pick(500L, 1000L, 5000L);
 

@@ -36,10 +36,10 @@ public sealed class FigureO : Figure
     {
         string model = context.Pick("mlp:784-16-10", "mlp:784-32-10", "mlp:784-500-300-10");
         long trainCount = context.Pick(500L, 2000L, 60000L);
-        long steps = context.Pick(200L, 1500L, 20000L);
-        long curvatureExamples = context.Pick(200L, 1000L, 5000L);
-        int top = context.Pick(6, 16, 40);
-        int densitySteps = context.Pick(20, 50, 90);
+        long steps = context.Pick(200L, 1000L, 20000L);
+        long curvatureExamples = context.Pick(100L, 500L, 5000L);
+        int top = context.Pick(5, 12, 40);
+        int densitySteps = context.Pick(15, 40, 90);
         int probes = context.Pick(1, 2, 10);
         var losses = new[] { ("ce", 0.1), ("mse", 0.05), ("hinge", 0.05) };
 
@@ -69,12 +69,14 @@ public sealed class FigureO : Figure
             };
             var eig = new Dictionary<string, EigenResult>();
             var dens = new Dictionary<string, SpectralDensityResult>();
-            int maxIt = Math.Max(2 * top + 20, context.Pick(30, 70, 150));
+            int maxIt = Math.Max(2 * top + 20, context.Pick(25, 50, 150));
             foreach (var (opName, op) in ops)
             {
                 bool g0 = opName == "G" && name == "hinge";
                 eig[opName] = Lanczos.Run(op, new LanczosOptions(Top: top, Bottom: opName == "R" ? top : 0, Tolerance: 1e-4, MaxIterations: opName == "R" ? 2 * maxIt : maxIt, Seed: context.Seed));
-                if (!g0) dens[opName] = SpectralDensity.Estimate(op, new SpectralDensityOptions(Probes: probes, Steps: densitySteps, GridPoints: 600, Seed: context.Seed));
+                // One broadening for all three (that of H, set by H's spectral range), so the densities compare.
+                double? sigma = dens.TryGetValue("H", out var hd) ? hd.Sigma : null;
+                if (!g0) dens[opName] = SpectralDensity.Estimate(op, new SpectralDensityOptions(Probes: probes, Steps: densitySteps, Sigma: sigma, GridPoints: 600, Seed: context.Seed));
             }
             double hTop = eig["H"].Eigenvalues[0], gTop = eig["G"].Eigenvalues[0];
             double rAbs = Math.Max(Math.Abs(eig["R"].Eigenvalues[0]), Math.Abs(eig["R"].Bottom[0]));

@@ -47,14 +47,14 @@ public sealed class FigureQ : Figure
             Momentum = context.Pick(0.0, 0.0, 0.9),
             WeightDecay = context.Pick(0.0, 0.0, 1e-4),
             Schedule = context.Pick("constant", "constant", "step:32000,48000:0.1"),
-            Steps = context.Pick(300L, 1500L, 64000L),
+            Steps = context.Pick(300L, 1000L, 64000L),
             Seed = context.Seed,
             ChunkSize = 1000,
         };
-        long curvatureExamples = context.Pick(300L, 1000L, 10000L);
-        int steps = context.Pick(30, 80, 90);
+        long curvatureExamples = context.Pick(200L, 500L, 10000L);
+        int steps = context.Pick(25, 80, 90);
         int probes = context.Pick(4, 4, 10);
-        int hutchinsonProbes = context.Pick(20, 40, 100);
+        int hutchinsonProbes = context.Pick(16, 30, 100);
 
         using var split = SbLbSupport.LoadSubsets(context, "cifar10", trainCount, context.Pick(300L, 1000L, 10000L));
         using var data = TrainingData.Prepare(split, options, context.Device, ScalarType.Float32);
