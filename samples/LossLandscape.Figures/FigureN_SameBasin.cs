@@ -40,9 +40,9 @@ public sealed class FigureN : Figure
     /// <inheritdoc />
     public override FigureOutcome Run(FigureContext context)
     {
-        var (hidden, trainCount, testCount) = context.Pick((32, 500L, 300L), (64, 2000L, 1000L), (500, 60000L, 10000L));
+        var (hidden, trainCount, testCount) = context.Pick((32, 500L, 300L), (64, 1500L, 1000L), (500, 60000L, 10000L));
         string model = context.Preset == Preset.Full ? "mlp:784-500-300-10" : $"mlp:784-{hidden}-10";
-        long steps = context.Pick(120L, 600L, 20000L);
+        long steps = context.Pick(120L, 400L, 20000L);
         var sgd = new TrainingOptions
         {
             Model = model,
@@ -55,7 +55,7 @@ public sealed class FigureN : Figure
         var solutions = new[]
         {
             new Solution("SGD", sgd),
-            new Solution("GD", sgd with { FullBatch = true, Steps = context.Pick(60L, 150L, 5000L), LearningRate = 0.5 }),
+            new Solution("GD", sgd with { FullBatch = true, Steps = context.Pick(60L, 100L, 5000L), LearningRate = 0.5 }),
             new Solution("momentum", sgd with { Momentum = 0.9, LearningRate = 0.01 }),
             new Solution("no preproc.", sgd with { Preprocessing = false }),
             new Solution("MSE", sgd with { Loss = "mse", LearningRate = 0.02 }),

@@ -52,7 +52,7 @@ public sealed class FigureP : Figure
             CheckpointEvery = context.Pick(0L, 0L, 5000L),
             Seed = context.Seed,
         };
-        int points = context.Pick(5, 9, 51);
+        int points = context.Pick(5, 7, 51);
         var grid = new GridSpec(-1, 1, points, -1, 1, points);
         long evalCount = context.Pick(48L, 128L, 50000L);
 
