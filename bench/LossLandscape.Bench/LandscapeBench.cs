@@ -18,7 +18,7 @@ public static class LandscapeBench
     public static int Run(string[] args)
     {
         int samples = Arg(args, "--samples", 2000);
-        int repeats = Arg(args, "--repeats", 15);
+        int repeats = Arg(args, "--repeats", 121);
         var device = cuda.is_available() ? CUDA : CPU;
         manual_seed(0);
         var model = new Mlp(new[] { 784, 500, 300, 10 });
@@ -69,6 +69,39 @@ public static class LandscapeBench
                 ratios.Add(tp / tf);
             }
         }
+        // Breakdown of a grid point: setting the weights, and the evaluation alone.
+        var setOnly = new List<double>();
+        var evalOnly = new List<double>();
+        using (space.Preserve())
+        {
+            for (int i = 0; i < repeats; i++)
+            {
+                var (x, y) = grid.Coordinates(i % grid.Count);
+                var sw = Stopwatch.StartNew();
+                space.SetCombination(plane.Origin, (x, plane.D1), (y, plane.D2));
+                setOnly.Add(sw.Elapsed.TotalMilliseconds);
+                sw.Restart();
+                LossLandscape.Losses.Evaluation.Evaluate(model, probe.Options.Loss, data, samples);
+                evalOnly.Add(sw.Elapsed.TotalMilliseconds);
+            }
+        }
+        Console.WriteLine($"breakdown: set weights {Median(setOnly):F2} ms, evaluation (loss + accuracy) {Median(evalOnly):F2} ms");
+        var parts = new List<double>[3] { new(), new(), new() };
+        for (int i = 0; i < repeats; i++)
+        {
+            using var _ = no_grad();
+            using var scope = NewDisposeScope();
+            var x = data.Inputs; var yl = data.Labels;
+            var sw = Stopwatch.StartNew();
+            var o = model.call(x);
+            o.sum().item<float>();
+            parts[0].Add(sw.Elapsed.TotalMilliseconds); sw.Restart();
+            probe.Options.Loss.PerSample(o, yl).to(ScalarType.Float64).sum().item<double>();
+            parts[1].Add(sw.Elapsed.TotalMilliseconds); sw.Restart();
+            probe.Options.Loss.Correct(o, yl);
+            parts[2].Add(sw.Elapsed.TotalMilliseconds);
+        }
+        Console.WriteLine($"breakdown of the evaluation: forward {Median(parts[0]):F2} ms, per-sample loss {Median(parts[1]):F2} ms, correct {Median(parts[2]):F2} ms");
         // The whole scan once, for the amortized per-point cost including fingerprint and snapshot.
         var swAll = Stopwatch.StartNew();
         probe.ScanShard(plane, grid, ShardSpec.Single);
