@@ -99,6 +99,12 @@ public abstract class CurvatureOperator : SymmetricOperator
         using var mode = EnterMode();
         using var scope = NewDisposeScope();
         var vs = Space.Split(v);
+        if (Examples <= Options.BatchSize)
+        {
+            // One batch: its mean is the whole mean (weight 1), no accumulation needed.
+            var (x1, y1) = Batches().First();
+            return ApplyBatch(x1, y1, vs).MoveToOuterDisposeScope();
+        }
         var result = zeros(Dimension, dtype: DType, device: Device);
         foreach (var (x, y) in Batches())
         {
@@ -149,7 +155,7 @@ public abstract class CurvatureOperator : SymmetricOperator
     }
 
     /// <summary>
-    /// sum_p sum(0 * p): a zero that depends on every parameter, added to a differentiated scalar so that autograd sees
+    /// sum_p 0 * p[0] (one element of each parameter): a zero that depends on every parameter, added to a differentiated scalar so that autograd sees
     /// every parameter in the graph (an unused one gets a zero gradient instead of a native abort).
     /// </summary>
     internal static Tensor Anchor(IReadOnlyList<Tensor> parameters)
@@ -157,7 +163,7 @@ public abstract class CurvatureOperator : SymmetricOperator
         Tensor? sum = null;
         foreach (var p in parameters)
         {
-            var t = p.mul(0.0).sum();
+            var t = p.reshape(-1).narrow(0, 0, 1).sum().mul(0.0);
             sum = sum is null ? t : sum + t;
         }
         return sum!;
