@@ -12,21 +12,8 @@ namespace LossLandscape.Cli.Commands;
 public sealed class ConnectCommand : Command<ConnectCommand.Settings>
 {
     /// <summary>Options.</summary>
-    public sealed class Settings : ProbeSettings
+    public sealed class Settings : TwoModelSettings
     {
-        /// <summary>First end.</summary>
-        [CommandOption("--from <FILE>")]
-        [Description("Checkpoint of the first minimum.")]
-        public string From { get; init; } = "";
-
-        /// <inheritdoc />
-        public override string? NormalizationSource => From;
-
-        /// <summary>Second end.</summary>
-        [CommandOption("--to <FILE>")]
-        [Description("Checkpoint of the second minimum.")]
-        public string To { get; init; } = "";
-
         /// <summary>Method.</summary>
         [CommandOption("--method <METHOD>")]
         [Description("bezier (quadratic Bezier with a trained middle point, default) or string (string method with fixed ends).")]
@@ -60,13 +47,6 @@ public sealed class ConnectCommand : Command<ConnectCommand.Settings>
         [Description("Points t in [0, 1] at which line and path are evaluated. Default: 21.")]
         [DefaultValue(21)]
         public int Points { get; init; } = 21;
-
-        /// <inheritdoc />
-        public override ValidationResult Validate()
-        {
-            if (string.IsNullOrWhiteSpace(From) || string.IsNullOrWhiteSpace(To)) return ValidationResult.Error("--from and --to are required (two checkpoints).");
-            return base.Validate();
-        }
     }
 
     /// <inheritdoc />

@@ -12,21 +12,8 @@ namespace LossLandscape.Cli.Commands;
 public sealed class InterpolateCommand : Command<InterpolateCommand.Settings>
 {
     /// <summary>Options.</summary>
-    public sealed class Settings : ProbeSettings
+    public sealed class Settings : TwoModelSettings
     {
-        /// <summary>First model.</summary>
-        [CommandOption("--from <FILE>")]
-        [Description("Checkpoint of theta_A (a = 0).")]
-        public string From { get; init; } = "";
-
-        /// <inheritdoc />
-        public override string? NormalizationSource => From;
-
-        /// <summary>Second model.</summary>
-        [CommandOption("--to <FILE>")]
-        [Description("Checkpoint of theta_B (a = 1).")]
-        public string To { get; init; } = "";
-
         /// <summary>Coefficients.</summary>
         [CommandOption("--alphas <ALPHAS>")]
         [Description("START:STOP:COUNT or a comma-separated list. Default: -1:2:31.")]
@@ -37,13 +24,6 @@ public sealed class InterpolateCommand : Command<InterpolateCommand.Settings>
         [CommandOption("--norm-preserving")]
         [Description("Rescale each point to the norm (1 - a)|theta_A| + a|theta_B|.")]
         public bool NormPreserving { get; init; }
-
-        /// <inheritdoc />
-        public override ValidationResult Validate()
-        {
-            if (string.IsNullOrWhiteSpace(From) || string.IsNullOrWhiteSpace(To)) return ValidationResult.Error("--from and --to are required (two checkpoints).");
-            return base.Validate();
-        }
     }
 
     /// <inheritdoc />

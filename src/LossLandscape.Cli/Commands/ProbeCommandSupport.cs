@@ -110,6 +110,30 @@ public class ProbeSettings : GlobalSettings
     };
 }
 
+/// <summary>Options of the landscape commands that take two models, <c>--from</c> and <c>--to</c> (interpolate, connect).</summary>
+public class TwoModelSettings : ProbeSettings
+{
+    /// <summary>First model.</summary>
+    [CommandOption("--from <FILE>")]
+    [Description("Checkpoint of the first model (theta_A, a = 0; the first minimum).")]
+    public string From { get; init; } = "";
+
+    /// <summary>Second model.</summary>
+    [CommandOption("--to <FILE>")]
+    [Description("Checkpoint of the second model (theta_B, a = 1; the second minimum).")]
+    public string To { get; init; } = "";
+
+    /// <inheritdoc />
+    public override string? NormalizationSource => From;
+
+    /// <inheritdoc />
+    public override ValidationResult Validate()
+    {
+        if (string.IsNullOrWhiteSpace(From) || string.IsNullOrWhiteSpace(To)) return ValidationResult.Error("--from and --to are required (two checkpoints).");
+        return base.Validate();
+    }
+}
+
 /// <summary>Loading models and data for the landscape commands; the one place where a data argument is resolved.</summary>
 public static class ProbeCommandSupport
 {

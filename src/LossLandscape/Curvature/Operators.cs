@@ -57,24 +57,18 @@ public sealed class SumOperator : SymmetricOperator
     }
 }
 
-/// <summary>The scaled operator c A.</summary>
-/// <remarks>(c A) v = c (A v).</remarks>
-public sealed class ScaledOperator : SymmetricOperator
+/// <summary>An operator built on one other operator, acting on the same space (dimension, dtype, device).</summary>
+public abstract class WrappedOperator : SymmetricOperator
 {
-    /// <summary>Builds c A.</summary>
-    public ScaledOperator(ISymmetricOperator a, double c)
+    /// <summary>Wraps <paramref name="inner"/>.</summary>
+    protected WrappedOperator(ISymmetricOperator inner)
     {
-        ArgumentNullException.ThrowIfNull(a);
-        if (!double.IsFinite(c)) throw new LossLandscapeException($"Scale factor {c} is not a finite number.");
-        Inner = a;
-        Factor = c;
+        ArgumentNullException.ThrowIfNull(inner);
+        Inner = inner;
     }
 
     /// <summary>A.</summary>
     public ISymmetricOperator Inner { get; }
-
-    /// <summary>c.</summary>
-    public double Factor { get; }
 
     /// <inheritdoc />
     public override long Dimension => Inner.Dimension;
@@ -84,6 +78,21 @@ public sealed class ScaledOperator : SymmetricOperator
 
     /// <inheritdoc />
     public override Device Device => Inner.Device;
+}
+
+/// <summary>The scaled operator c A.</summary>
+/// <remarks>(c A) v = c (A v).</remarks>
+public sealed class ScaledOperator : WrappedOperator
+{
+    /// <summary>Builds c A.</summary>
+    public ScaledOperator(ISymmetricOperator a, double c) : base(a)
+    {
+        if (!double.IsFinite(c)) throw new LossLandscapeException($"Scale factor {c} is not a finite number.");
+        Factor = c;
+    }
+
+    /// <summary>c.</summary>
+    public double Factor { get; }
 
     /// <inheritdoc />
     protected override Tensor ApplyCore(Tensor v)
@@ -95,31 +104,17 @@ public sealed class ScaledOperator : SymmetricOperator
 
 /// <summary>The shifted operator A + s I.</summary>
 /// <remarks>(A + s I) v = A v + s v; the eigenvectors are A's, the eigenvalues lambda_i + s.</remarks>
-public sealed class ShiftedOperator : SymmetricOperator
+public sealed class ShiftedOperator : WrappedOperator
 {
     /// <summary>Builds A + s I.</summary>
-    public ShiftedOperator(ISymmetricOperator a, double shift)
+    public ShiftedOperator(ISymmetricOperator a, double shift) : base(a)
     {
-        ArgumentNullException.ThrowIfNull(a);
         if (!double.IsFinite(shift)) throw new LossLandscapeException($"Shift {shift} is not a finite number.");
-        Inner = a;
         Shift = shift;
     }
 
-    /// <summary>A.</summary>
-    public ISymmetricOperator Inner { get; }
-
     /// <summary>s.</summary>
     public double Shift { get; }
-
-    /// <inheritdoc />
-    public override long Dimension => Inner.Dimension;
-
-    /// <inheritdoc />
-    public override ScalarType DType => Inner.DType;
-
-    /// <inheritdoc />
-    public override Device Device => Inner.Device;
 
     /// <inheritdoc />
     protected override Tensor ApplyCore(Tensor v)

@@ -45,6 +45,12 @@ public sealed record TrainingData(Dataset Train, Dataset? Test, Func<Tensor, Ten
         if (!metadata.TryGetValue(MetadataMean, out var m) || !metadata.TryGetValue(MetadataStd, out var sd)) return null;
         static double[] Parse(string text) => text.Split(',').Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
         using var pre = new Preprocessor(Preprocessing.None with { Normalize = true }, 0, null, Parse(m), Parse(sd));
+        return NormalizedCopy(pre, data);
+    }
+
+    /// <summary>A copy of <paramref name="data"/> with its inputs normalized by <paramref name="pre"/>, in chunks.</summary>
+    private static Dataset NormalizedCopy(Preprocessor pre, Dataset data)
+    {
         using var scope = NewDisposeScope();
         var parts = new List<Tensor>();
         foreach (var (x, _) in data.Chunks(4096)) parts.Add(pre.Test(x));
@@ -87,13 +93,9 @@ public sealed record TrainingData(Dataset Train, Dataset? Test, Func<Tensor, Ten
         using var pre = new Preprocessor(opts with { Shift = false, Flip = false }, 0, opts.Normalize ? split.Train.Inputs : null);
         Dataset Normalize(Dataset d)
         {
+            if (!opts.Normalize) return d.To(device, dtype);
             using var moved = d.To(device, dtype);
-            if (!opts.Normalize) return moved.To(device, dtype);
-            using var scope = NewDisposeScope();
-            var parts = new List<Tensor>();
-            foreach (var (x, _) in moved.Chunks(4096)) parts.Add(pre.Test(x));
-            var inputs = cat(parts.ToArray(), 0).DetachFromDisposeScope();
-            return new Dataset(d.Name, inputs, moved.Labels.clone().DetachFromDisposeScope(), d.ClassNames);
+            return NormalizedCopy(pre, moved);
         }
         var train = Normalize(split.Train);
         var testOut = test is null ? null : Normalize(test);
