@@ -146,27 +146,11 @@ public abstract class CurvatureOperator : SymmetricOperator
         {
             using var batchScope = NewDisposeScope();
             double w = (double)x.shape[0] / Examples;
-            var l = Loss.Mean(Model.call(x), y);
-            var g = torch.autograd.grad(new[] { l + Anchor(Parameters) }, Parameters);
-            grad.add_(Space.Flatten(g.ToArray()), alpha: w);
+            var (l, g) = CurvatureProducts.LossAndGradient(Model.call(x), y, Loss, Parameters);
+            grad.add_(Space.Flatten(g), alpha: w);
             loss += l.to(ScalarType.Float64).item<double>() * w;
         }
         return (loss, grad.MoveToOuterDisposeScope());
-    }
-
-    /// <summary>
-    /// sum_p 0 * p[0] (one element of each parameter): a zero that depends on every parameter, added to a differentiated scalar so that autograd sees
-    /// every parameter in the graph (an unused one gets a zero gradient instead of a native abort).
-    /// </summary>
-    internal static Tensor Anchor(IReadOnlyList<Tensor> parameters)
-    {
-        Tensor? sum = null;
-        foreach (var p in parameters)
-        {
-            var t = p.reshape(-1).narrow(0, 0, 1).sum().mul(0.0);
-            sum = sum is null ? t : sum + t;
-        }
-        return sum!;
     }
 
     /// <summary>Puts the model in the requested mode; disposing puts back every flag (and, in train mode, every buffer).</summary>

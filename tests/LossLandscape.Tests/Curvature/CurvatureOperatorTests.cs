@@ -200,6 +200,68 @@ public class CurvatureOperatorTests
         for (int i = 0; i < before.Length; i++) (after[i] - before[i]).abs().max().to(ScalarType.Float64).item<double>().Should().Be(0);
     }
 
+    /// <summary>An MLP plus a parameter its forward pass never touches (a frozen-out head, an unused embedding).</summary>
+    private sealed class WithUnusedParameter : nn.Module<Tensor, Tensor>
+    {
+        private readonly Mlp inner;
+        private readonly TorchSharp.Modules.Parameter extra;
+
+        public WithUnusedParameter(Mlp mlp) : base(nameof(WithUnusedParameter))
+        {
+            inner = mlp;
+            extra = nn.Parameter(ones(2, 3, dtype: ScalarType.Float64));
+            RegisterComponents();
+        }
+
+        public override Tensor forward(Tensor x) => inner.call(x);
+    }
+
+    [Theory]
+    [InlineData("hessian")]
+    [InlineData("ggn")]
+    [InlineData("residual")]
+    public void UnusedParameter_GetsZeroCurvature_AndTheRestMatchesTheDenseReference(string name)
+    {
+        using var scope = NewDisposeScope();
+        using var mlp = TanhMlp(26, 3, 4, 3);
+        using var model = new WithUnusedParameter(mlp);
+        using var data = CurvatureReference.Data(9, 3, 3, seed: 27);
+        var op = CurvatureOperators.Create(name, model, new CrossEntropyLoss(), data, new CurvatureOptions(BatchSize: 4));
+        var extra = op.Space.Blocks.Single(b => b.Name == "extra");
+        extra.Count.Should().Be(6);
+        // Dense references over the MLP's parameters, in the operator's order with the unused block left out.
+        var keep = arange(op.Dimension, dtype: ScalarType.Int64);
+        keep = cat(new[] { keep.narrow(0, 0, extra.Offset), keep.narrow(0, extra.Offset + 6, op.Dimension - extra.Offset - 6) });
+        var m = CurvatureReference.Matrix(op);
+        var h = CurvatureReference.DenseHessian(mlp, "ce", data);
+        var g = CurvatureReference.DenseGgn(mlp, "ce", data);
+        var expected = name switch { "hessian" => h, "ggn" => g, _ => h - g };
+        CurvatureReference.RelativeError(m.index_select(0, keep).index_select(1, keep), expected).Should().BeLessThan(1e-8);
+        m.narrow(0, extra.Offset, 6).abs().max().item<double>().Should().Be(0);
+        m.narrow(1, extra.Offset, 6).abs().max().item<double>().Should().Be(0);
+        var (_, grad) = op.LossAndGradient();
+        grad.narrow(0, extra.Offset, 6).abs().max().item<double>().Should().Be(0);
+        grad.index_select(0, keep).abs().max().item<double>().Should().BeGreaterThan(0);
+    }
+
+    [Fact]
+    public void ParametersTheGradientDoesNotDependOn_HaveZeroHessian_WithoutAbortingAutograd()
+    {
+        // Under the hinge loss the last layer's bias enters the loss only through which margins are active, so its
+        // gradient is piecewise constant: g . v does not depend on any parameter when only that bias is included.
+        using var scope = NewDisposeScope();
+        using var model = TanhMlp(28, 3, 4, 3);
+        using var data = CurvatureReference.Data(8, 3, 3, seed: 29);
+        var include = new CurvatureOptions(Include: CurvatureOptions.Prefixes("2.bias"));
+        foreach (var name in new[] { "hessian", "ggn", "residual" })
+        {
+            var op = CurvatureOperators.Create(name, model, new MultiClassHingeLoss(), data, include);
+            op.Dimension.Should().Be(3);
+            CurvatureReference.Matrix(op).abs().max().item<double>().Should().Be(0, name);
+            op.LossAndGradient().Gradient.abs().max().item<double>().Should().BeGreaterThan(0);
+        }
+    }
+
     [Fact]
     public void Construction_RejectsMismatchedDataAndLabels()
     {
