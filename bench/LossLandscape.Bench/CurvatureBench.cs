@@ -11,33 +11,31 @@ namespace LossLandscape.Bench;
 
 /// <summary>
 /// Curvature benchmarks, every ratio measured side by side in one run:
-/// hvp (library HVP vs a hand-written double backward, and vs one gradient), memory (HVP over 60k examples at two
-/// batch sizes, peak RSS), lanczos (applications for top-10 to 1e-4 relative, Lanczos vs deflated power iteration).
+/// hvp (library HVP vs a hand-written double backward, and vs one gradient, with the allocator set as the library's
+/// runtime sets it), hvp-glibc (the same with glibc's default allocator settings), memory (HVP over 60k examples at
+/// two batch sizes, peak RSS), lanczos (applications for top-10 to 1e-4 relative, Lanczos vs deflated power iteration).
 /// </summary>
+/// <remarks>
+/// The parts run in a fixed order (memory, lanczos, hvp-glibc, hvp): the allocator setting of hvp
+/// (<see cref="LossLandscape.Runtime.TorchRuntime.RetainFreedHostMemory"/>) is process-wide and cannot be undone.
+/// </remarks>
 public static class CurvatureBench
 {
     public static void Run(string[] args)
     {
-        var parts = args.Length == 0 ? new[] { "hvp", "memory", "lanczos" } : args;
+        var known = new[] { "memory", "lanczos", "hvp-glibc", "hvp" };
+        var parts = args.Length == 0 ? known : args;
+        foreach (var p in parts.Where(p => !known.Contains(p)))
+            throw new ArgumentException($"unknown part '{p}': use {string.Join(", ", known)}");
         Console.WriteLine($"threads: {get_num_threads()}, cpu");
-        if (parts.Contains("hvp")) Hvp();
         if (parts.Contains("memory")) Memory();
         if (parts.Contains("lanczos")) LanczosVsPower();
-    }
-
-    private static double Median(int reps, Action a)
-    {
-        a();
-        a();
-        var t = new List<double>();
-        for (int i = 0; i < reps; i++)
+        if (parts.Contains("hvp-glibc")) Hvp("glibc default allocator");
+        if (parts.Contains("hvp"))
         {
-            var sw = Stopwatch.StartNew();
-            a();
-            t.Add(sw.Elapsed.TotalMilliseconds);
+            bool retained = LossLandscape.Runtime.TorchRuntime.RetainFreedHostMemory();
+            Hvp(retained ? "allocator keeps freed memory (the library runtime's default)" : "allocator setting not available here");
         }
-        t.Sort();
-        return t[t.Count / 2];
     }
 
     private static Tensor[] Params(nn.Module m) => m.parameters().Select(p => (Tensor)p).ToArray();
@@ -63,7 +61,7 @@ public static class CurvatureBench
     }
 
 
-    private static void CompareHvp(string label, nn.Module<Tensor, Tensor> model, Dataset data, bool withGradient, int repeats)
+    private static void CompareHvp(string label, nn.Module<Tensor, Tensor> model, Dataset data, bool withGradient, int rounds, int block)
     {
         model.eval();
         var op = new HessianOperator(model, new CrossEntropyLoss(), data, new CurvatureOptions(BatchSize: data.Count));
@@ -71,52 +69,61 @@ public static class CurvatureBench
         manual_seed(1);
         var v = op.Space.Randn();
         var vs = op.Space.Split(v);
-        // Alternate the two measurements call by call so drifts in machine load hit both alike.
-        for (int i = 0; i < 2; i++) { using (NewDisposeScope()) op.Apply(v); HandHvp(model, data.Inputs, data.Labels, ps, vs); }
-        // Interleaved triples (library HVP, hand-written HVP, gradient): this machine's speed drifts by 2x within
-        // seconds, so only ratios within one triple are compared; the medians of those ratios are reported.
-        var lib = new List<double>();
-        var hand = new List<double>();
-        var grad = new List<double>();
+        var contenders = new List<(string Name, Action Run)>
+        {
+            ("library", () => { using (NewDisposeScope()) op.Apply(v); }),
+            ("hand", () => HandHvp(model, data.Inputs, data.Labels, ps, vs)),
+        };
+        if (withGradient) contenders.Add(("gradient", () => HandGrad(model, data.Inputs, data.Labels, ps)));
+        foreach (var (_, run) in contenders) { run(); run(); }
+        // Rounds of one block per contender: a block is `block` back-to-back calls (as in Lanczos or training, so the
+        // allocator sees its steady state) and reads as its median. The contenders' order rotates from round to round,
+        // so none is always first after another's allocations, and only ratios within one round are compared (this
+        // machine's speed drifts by 2x within seconds); the medians of those ratios are reported.
+        var times = contenders.Select(_ => new List<double>()).ToArray();
         var ratioHand = new List<double>();
         var ratioGrad = new List<double>();
-        for (int i = 0; i < repeats; i++)
+        for (int r = 0; r < rounds; r++)
         {
-            var sw = Stopwatch.StartNew();
-            using (NewDisposeScope()) op.Apply(v);
-            double tl = sw.Elapsed.TotalMilliseconds;
-            sw.Restart();
-            HandHvp(model, data.Inputs, data.Labels, ps, vs);
-            double th = sw.Elapsed.TotalMilliseconds;
-            double tg = double.NaN;
-            if (withGradient)
+            var ms = new double[contenders.Count];
+            for (int j = 0; j < contenders.Count; j++)
             {
-                sw.Restart();
-                HandGrad(model, data.Inputs, data.Labels, ps);
-                tg = sw.Elapsed.TotalMilliseconds;
-                grad.Add(tg);
-                ratioGrad.Add(tl / tg);
+                int k = (j + r) % contenders.Count;
+                var calls = new List<double>();
+                for (int q = 0; q < block; q++)
+                {
+                    var sw = Stopwatch.StartNew();
+                    contenders[k].Run();
+                    calls.Add(sw.Elapsed.TotalMilliseconds);
+                }
+                ms[k] = Med(calls);
+                times[k].Add(ms[k]);
             }
-            lib.Add(tl);
-            hand.Add(th);
-            ratioHand.Add(tl / th);
+            ratioHand.Add(ms[0] / ms[1]);
+            if (withGradient) ratioGrad.Add(ms[0] / ms[2]);
         }
-        double Med(List<double> xs) { var c = xs.OrderBy(x => x).ToList(); return c[c.Count / 2]; }
-        Console.WriteLine($"{label}: HVP library {Med(lib):F1} ms, hand-written {Med(hand):F1} ms, median paired ratio {Med(ratioHand):F3} (target <= 1.05)");
+        Console.WriteLine($"{label}: HVP library {Med(times[0]):F1} ms, hand-written {Med(times[1]):F1} ms, median paired ratio {Med(ratioHand):F3} (target <= 1.05)");
         if (withGradient)
-            Console.WriteLine($"{label}: gradient {Med(grad):F1} ms, median paired HVP(library)/gradient {Med(ratioGrad):F2} (target <= 2.6)");
+            Console.WriteLine($"{label}: gradient {Med(times[2]):F1} ms, median paired HVP(library)/gradient {Med(ratioGrad):F2} (target <= 2.6), hand-written HVP/gradient {Med(times[1]) / Med(times[2]):F2}");
     }
 
-    private static void Hvp()
+    private static double Med(List<double> xs)
     {
+        var c = xs.OrderBy(x => x).ToList();
+        return c[c.Count / 2];
+    }
+
+    private static void Hvp(string allocator)
+    {
+        Console.WriteLine($"hvp: {allocator}");
         manual_seed(0);
         using var mlp = new Mlp(new[] { 784, 500, 300, 10 });
         using var mlpData = Random(1000, new long[] { 784 }, 10);
-        CompareHvp("MLP 784-500-300-10, 1000 samples, float32", mlp, mlpData, withGradient: true, repeats: 61);
+        CompareHvp("MLP 784-500-300-10, 1000 samples, float32", mlp, mlpData, withGradient: true, rounds: 21, block: 5);
         manual_seed(0);
         using var resnet = LossLandscape.Models.ModelSpec.Parse("resnet20").Create();
         using var convData = Random(128, new long[] { 3, 32, 32 }, 10);
-        CompareHvp("ResNet-20 (BatchNorm in eval mode), 128 images 3x32x32, float32", resnet, convData, withGradient: false, repeats: 7);
+        CompareHvp("ResNet-20 (BatchNorm in eval mode), 128 images 3x32x32, float32", resnet, convData, withGradient: false, rounds: 10, block: 2);
     }
 
     private static Dataset Random(long n, long[] shape, int classes)
@@ -142,6 +149,10 @@ public static class CurvatureBench
         mlp.eval();
         using var data = Random(60000, new long[] { 784 }, 10);
         Console.WriteLine($"memory: 60000 x 784 float32 inputs ({data.Inputs.NumberOfElements * 4 / 1048576} MiB), MLP 784-500-300-10");
+        // Warm-up on 1000 examples: the first HVP of a process also allocates autograd's and the thread pools' own state.
+        var warm = new HessianOperator(mlp, new CrossEntropyLoss(), data, new CurvatureOptions(BatchSize: 500, Subset: 1000));
+        using (var wv = warm.Space.Randn())
+        using (warm.Apply(wv)) { }
         foreach (var b in new long[] { 500, 2000, 10000 }) // ascending: the allocator keeps freed blocks, so a smaller batch after a bigger one would read 0
         {
             var op = new HessianOperator(mlp, new CrossEntropyLoss(), data, new CurvatureOptions(BatchSize: b));

@@ -30,11 +30,16 @@ public class GlobalSettings : CommandSettings
     [DefaultValue("float32")]
     public string DType { get; init; } = "float32";
 
+    /// <summary>Hand freed host memory back to the system at once.</summary>
+    [CommandOption("--release-host-memory")]
+    [Description("Hand freed host memory back to the system at once (glibc's default). Without it the allocator keeps up to 1 GiB of freed memory for reuse, which makes CPU steps faster (e.g. Hessian-vector products ~15 %) but keeps the resident size at its peak.")]
+    public bool ReleaseHostMemory { get; init; }
+
     /// <summary>Verbose errors.</summary>
     [CommandOption("--verbose")]
     [Description("Print stack traces with errors.")]
     public bool Verbose { get; init; }
 
     /// <summary>The runtime options these settings describe.</summary>
-    public RuntimeOptions ToRuntimeOptions() => new(Device, Seed, Threads, DType);
+    public RuntimeOptions ToRuntimeOptions() => new(Device, Seed, Threads, DType, RetainHostMemory: !ReleaseHostMemory);
 }

@@ -153,7 +153,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         if (string.IsNullOrWhiteSpace(settings.Out))
             throw new LossLandscapeException("Give the run folder with --out DIR.");
         var options = BuildOptions(settings);
-        var runtime = new RuntimeOptions(options.Device, options.Seed, options.Threads, options.DType).Apply();
+        var runtime = new RuntimeOptions(options.Device, options.Seed, options.Threads, options.DType, RetainHostMemory: !settings.ReleaseHostMemory).Apply();
         using var data = ResolveData(options.Data, options, runtime.Device, runtime.DType, settings.DataDir);
         int classes = data.Train.NumClasses;
         using var model = Trainer.CreateModel(options, data.Train.ExampleShape, classes, runtime.Device);

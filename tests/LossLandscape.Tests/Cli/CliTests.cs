@@ -59,6 +59,17 @@ public class CliTests
     }
 
     [Fact]
+    public void ReleaseHostMemory_IsAGlobalOption_WithHelp()
+    {
+        var (code, output, _) = Run("model", "info", "mlp:4-2", "--release-host-memory");
+        code.Should().Be(0);
+        output.Should().Contain("parameters: 10");
+        var (helpCode, help, _) = Run("spectrum", "--help");
+        helpCode.Should().Be(0);
+        help.Should().Contain("--release-host-memory");
+    }
+
+    [Fact]
     public void BadSpec_ExitsTwoWithOneMessageAndNoTrace()
     {
         var (code, _, err) = Run("model", "info", "mlp:abc");
