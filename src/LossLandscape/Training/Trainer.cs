@@ -7,6 +7,7 @@ using LossLandscape.Data;
 using LossLandscape.IO;
 using LossLandscape.Losses;
 using LossLandscape.Models;
+using LossLandscape.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -182,7 +183,24 @@ public sealed class Trainer : IDisposable
     /// the step reached) or the loss becomes NaN or Inf (training stops before applying that step; the last good
     /// checkpoint stays).
     /// </summary>
+    /// <remarks>With <see cref="TrainingOptions.Threads"/> set, Torch uses that many intra-op threads while the run lasts
+    /// (a process-wide setting, put back afterwards).</remarks>
     public TrainingResult Run(IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        if (Options.Threads is not int threads) return RunCore(progress, cancellationToken);
+        int before = get_num_threads();
+        TorchRuntime.SetThreads(threads);
+        try
+        {
+            return RunCore(progress, cancellationToken);
+        }
+        finally
+        {
+            set_num_threads(before);
+        }
+    }
+
+    private TrainingResult RunCore(IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
         if (RunDirectory is not null)
         {

@@ -269,6 +269,21 @@ public class TrainerTests
         act.Should().Throw<LossLandscapeException>().WithMessage("*Float64 inputs*Float32*");
     }
 
+    [Fact]
+    public void Threads_AppliesWhileTheRunLasts_AndIsPutBack()
+    {
+        using var data = Blobs(20);
+        int before = get_num_threads();
+        int wanted = before == 1 ? 2 : 1;
+        var o = Options(4) with { Threads = wanted };
+        using var m = Model(o);
+        using var t = new Trainer(m, data, null, o);
+        var seen = new List<int>();
+        t.Run(new SyncProgress(_ => seen.Add(get_num_threads()))).Reason.Should().Be(StopReason.Completed);
+        seen.Should().NotBeEmpty().And.OnlyContain(n => n == wanted);
+        get_num_threads().Should().Be(before);
+    }
+
     private sealed class SyncProgress(Action<TrainingProgress> action) : IProgress<TrainingProgress>
     {
         public void Report(TrainingProgress value) => action(value);
