@@ -49,7 +49,10 @@ public sealed class DensityCommand : Command<DensityCommand.Settings>
         var watch = Stopwatch.StartNew();
         using var session = CurvatureSession.Open(settings);
         var op = session.Operator;
-        var result = SpectralDensity.Estimate(op, new SpectralDensityOptions(settings.Probes, settings.Steps, settings.Sigma, settings.Grid, settings.Seed), cancellationToken: cancellationToken);
+        SpectralDensityResult result;
+        using (var status = new StatusLine())
+            result = SpectralDensity.Estimate(op, new SpectralDensityOptions(settings.Probes, settings.Steps, settings.Sigma, settings.Grid, settings.Seed),
+                status.For<int>(k => $"slq: {k} of {settings.Probes} probes done, {op.Applications} applications"), cancellationToken);
         double loss = op.EvaluateLoss();
         var report = new DensityReport(op.Name, result.Grid, result.Density, result.Sigma, result.Mean, result.TraceEstimate,
             result.Probes.Select(p => new DensityProbe(p.Nodes, p.Weights)).ToArray(), result.Applications, loss, op.Dimension, op.Examples,

@@ -51,12 +51,19 @@ public sealed class SpectrumCommand : Command<SpectrumCommand.Settings>
         var op = session.Operator;
         double tol = settings.Tolerance ?? (op.DType == ScalarType.Float64 ? 1e-8 : 1e-4);
         var method = settings.Method.Trim().ToLowerInvariant();
-        EigenResult result = method switch
+        EigenResult result;
+        using (var status = new StatusLine())
         {
-            "lanczos" => Lanczos.Run(op, new LanczosOptions(settings.Top, settings.Bottom, tol, settings.MaxIterations, Seed: settings.Seed), cancellationToken: cancellationToken),
-            "power" => PowerIteration.Run(op, new PowerIterationOptions(settings.Top, settings.Bottom, tol, settings.MaxIterations ?? 1000, settings.Seed), cancellationToken: cancellationToken),
-            _ => throw new LossLandscapeException($"--method '{settings.Method}' is not valid: use lanczos or power."),
-        };
+            var progress = status.For<EigenProgress>(p => $"{method}: iteration {p.Iteration}, {op.Applications} applications" +
+                (p.Top.Length > 0 ? $", top {p.Top[0].ToString("G6", CultureInfo.InvariantCulture)}" : "") +
+                (p.TopResiduals.Length > 0 ? $" (largest residual {p.TopResiduals.Max().ToString("G2", CultureInfo.InvariantCulture)})" : ""));
+            result = method switch
+            {
+                "lanczos" => Lanczos.Run(op, new LanczosOptions(settings.Top, settings.Bottom, tol, settings.MaxIterations, Seed: settings.Seed), progress, cancellationToken),
+                "power" => PowerIteration.Run(op, new PowerIterationOptions(settings.Top, settings.Bottom, tol, settings.MaxIterations ?? 1000, settings.Seed), progress, cancellationToken),
+                _ => throw new LossLandscapeException($"--method '{settings.Method}' is not valid: use lanczos or power."),
+            };
+        }
         double loss = op.EvaluateLoss();
         var report = new SpectrumReport(op.Name, result.Method, result.Eigenvalues, result.Bottom, result.Residuals, result.BottomResiduals,
             result.Applications, result.Iterations, result.Converged, loss, op.Dimension, op.Examples, op.Options.BatchSize,

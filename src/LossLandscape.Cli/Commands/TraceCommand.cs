@@ -33,7 +33,10 @@ public sealed class TraceCommand : Command<TraceCommand.Settings>
         var watch = Stopwatch.StartNew();
         using var session = CurvatureSession.Open(settings);
         var op = session.Operator;
-        var result = Hutchinson.Estimate(op, new HutchinsonOptions(settings.Probes, settings.Confidence, settings.Seed, Diagonal: true), cancellationToken: cancellationToken);
+        TraceResult result;
+        using (var status = new StatusLine())
+            result = Hutchinson.Estimate(op, new HutchinsonOptions(settings.Probes, settings.Confidence, settings.Seed, Diagonal: true),
+                status.For<int>(k => $"hutchinson: {k} of {settings.Probes} probes done"), cancellationToken);
         TraceBlock[] blocks;
         using (var diagonal = result.Diagonal!)
         {
