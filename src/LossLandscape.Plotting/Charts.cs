@@ -231,7 +231,7 @@ public static class Charts
                     AtomicFile.WriteAllBytes(path, plt.GetImageBytes(o.Width, o.Height, ImageFormat.Png));
                     break;
                 case ".svg":
-                    AtomicFile.WriteAllText(path, plt.GetSvgXml(o.Width, o.Height));
+                    AtomicFile.WriteAllText(path, SvgExport.GetSvg(plt, o.Width, o.Height));
                     break;
                 default:
                     throw new LossLandscapeException($"Plot file '{path}' must end in .png or .svg.");

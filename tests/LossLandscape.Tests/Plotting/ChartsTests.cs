@@ -1,0 +1,39 @@
+using LossLandscape.Plotting;
+
+namespace LossLandscape.Tests.Plotting;
+
+public class ChartsTests
+{
+    [Fact]
+    public void Svg_KeepsDashedLines_InTheirOwnColour()
+    {
+        var dir = TestUtil.TempDir();
+        double[] x = { 0, 1, 2, 3 };
+        var series = new[]
+        {
+            new Series("train", x, new double[] { 3, 2, 1, 0.5 }, Color: 0),
+            new Series("test", x, new double[] { 3.5, 2.5, 1.8, 1.6 }, Dashed: true, Color: 0),
+            new Series("other", x, new double[] { 1, 1, 1, 1 }, Color: 1),
+        };
+        var svgPath = Path.Combine(dir, "c.svg");
+        Charts.Lines(series, new ChartOptions("dashes"), svgPath, Path.Combine(dir, "c.png"));
+        var svg = File.ReadAllText(svgPath);
+        // Category10 blue for train and (dashed) test, orange for the other series; line and legend entry each.
+        svg.Split("stroke=\"#1F77B4\" stroke-dasharray=").Length.Should().Be(3, "the dashed test curve and its legend entry");
+        svg.Split("stroke=\"#1F77B4\"").Length.Should().Be(5, "train and test, each drawn and in the legend");
+        svg.Split("stroke=\"#FF7F0E\"").Length.Should().Be(3);
+        svg.Should().NotContain("#01F1", "no stand-in colour is left over");
+    }
+
+    [Fact]
+    public void SvgExport_PutsTheLineStylesBack()
+    {
+        var plt = new ScottPlot.Plot();
+        var sc = plt.Add.Scatter(new double[] { 0, 1 }, new double[] { 1, 0 }, ScottPlot.Colors.Red);
+        sc.LinePattern = ScottPlot.LinePattern.Dotted;
+        var svg = SvgExport.GetSvg(plt, 200, 100);
+        svg.Should().Contain("stroke=\"#FF0000\" stroke-dasharray=");
+        sc.LinePattern.Name.Should().Be(ScottPlot.LinePattern.Dotted.Name);
+        sc.LineColor.Should().Be(ScottPlot.Colors.Red);
+    }
+}
