@@ -42,12 +42,16 @@ public static class Charts
         var plt = new Plot();
         int next = 0;
         bool right = false;
+        var xRange = new List<double>();
+        var yRange = new List<double>();
         foreach (var s in series)
         {
             if (s.X.Length != s.Y.Length) throw new LossLandscapeException($"Series '{s.Label}' has {s.X.Length} x values and {s.Y.Length} y values.");
             var xs = options.LogX ? s.X.Select(Log10).ToArray() : s.X;
             var ys = options.LogY && !s.RightAxis ? s.Y.Select(Log10).ToArray() : s.Y;
             var keep = Enumerable.Range(0, xs.Length).Where(i => double.IsFinite(xs[i]) && double.IsFinite(ys[i])).ToArray();
+            xRange.AddRange(keep.Select(i => xs[i]));
+            if (!s.RightAxis) yRange.AddRange(keep.Select(i => ys[i]));
             var color = Colors.Category10[(s.Color ?? next++) % 10];
             var sc = plt.Add.Scatter(keep.Select(i => xs[i]).ToArray(), keep.Select(i => ys[i]).ToArray(), color);
             sc.LegendText = s.Label;
@@ -60,8 +64,8 @@ public static class Charts
                 right = true;
             }
         }
-        if (options.LogX) plt.Axes.Bottom.TickGenerator = LogTicks();
-        if (options.LogY) plt.Axes.Left.TickGenerator = LogTicks();
+        if (options.LogX && xRange.Count > 0) plt.Axes.Bottom.TickGenerator = LogTicks(xRange.Min(), xRange.Max());
+        if (options.LogY && yRange.Count > 0) plt.Axes.Left.TickGenerator = LogTicks(yRange.Min(), yRange.Max());
         if (right) plt.Axes.Right.Label.Text = options.RightLabel ?? "";
         Finish(plt, options, series.Count > 1 || series.Any(s => s.Label.Length > 0));
         SaveAll(plt, options, paths);
@@ -204,12 +208,65 @@ public static class Charts
 
     private static double Log10(double v) => v > 0 ? Math.Log10(v) : double.NaN;
 
-    private static ScottPlot.TickGenerators.NumericAutomatic LogTicks() => new()
+    private static ScottPlot.TickGenerators.NumericManual LogTicks(double lo, double hi)
     {
-        MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
-        IntegerTicksOnly = true,
-        LabelFormatter = v => "1e" + v.ToString("0", CultureInfo.InvariantCulture),
-    };
+        var manual = new ScottPlot.TickGenerators.NumericManual();
+        foreach (var t in LogAxisTicks(lo, hi))
+        {
+            if (t.Label is null) manual.AddMinor(t.Position);
+            else manual.AddMajor(t.Position, t.Label);
+        }
+        return manual;
+    }
+
+    /// <summary>
+    /// Ticks of a log10 axis whose data run from 10^<paramref name="lo"/> to 10^<paramref name="hi"/> (positions in log10
+    /// units, with a margin): over a decade or more, labelled decades ("1e-3", every k-th when there are many) with
+    /// minor ticks at 2..9; within a decade, labelled 1-2-5 values (or 1..9 when narrower), so a short range still has
+    /// several labels.
+    /// </summary>
+    internal static IReadOnlyList<(double Position, string? Label)> LogAxisTicks(double lo, double hi)
+    {
+        if (!double.IsFinite(lo) || !double.IsFinite(hi) || hi < lo) throw new ArgumentException($"Bad log axis range [{lo}, {hi}].");
+        double margin = Math.Max(0.1 * (hi - lo), 0.05);
+        lo -= margin;
+        hi += margin;
+        var ticks = new List<(double, string?)>();
+        int first = (int)Math.Floor(lo), last = (int)Math.Ceiling(hi);
+        if (hi - lo >= 1.5)
+        {
+            int step = Math.Max(1, (int)Math.Ceiling((hi - lo) / 8));
+            for (int k = first; k <= last; k++)
+            {
+                if (k % step == 0) ticks.Add((k, "1e" + k.ToString(CultureInfo.InvariantCulture)));
+                else ticks.Add((k, null));
+                if (step == 1)
+                    for (int m = 2; m <= 9; m++) ticks.Add((k + Math.Log10(m), null));
+            }
+        }
+        else
+        {
+            int[] labelled = hi - lo > 0.6 ? new[] { 1, 2, 5 } : new[] { 1, 2, 3, 4, 5, 6, 7, 8, 9 };
+            for (int k = first; k <= last; k++)
+            {
+                for (int m = 1; m <= 9; m++)
+                {
+                    double v = m * Math.Pow(10, k);
+                    ticks.Add((Math.Log10(v), labelled.Contains(m) ? v.ToString("G3", CultureInfo.InvariantCulture) : null));
+                }
+            }
+        }
+        var inRange = ticks.Where(t => t.Item1 >= lo && t.Item1 <= hi).ToList();
+        if (inRange.Count(t => t.Item2 is not null) >= 3) return inRange;
+        // Narrower still: evenly spaced values with a 1-2-5 step, about five of them.
+        double a = Math.Pow(10, lo), b = Math.Pow(10, hi);
+        double raw = (b - a) / 5, pow = Math.Pow(10, Math.Floor(Math.Log10(raw)));
+        double nice = new[] { 1.0, 2.0, 5.0, 10.0 }.First(f => f * pow >= raw) * pow;
+        var linear = new List<(double, string?)>();
+        for (double v = Math.Ceiling(a / nice) * nice; v <= b; v += nice)
+            linear.Add((Math.Log10(v), v.ToString("G4", CultureInfo.InvariantCulture)));
+        return linear;
+    }
 
     private static void Finish(Plot plt, ChartOptions o, bool legend)
     {
