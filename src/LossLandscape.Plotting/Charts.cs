@@ -64,8 +64,18 @@ public static class Charts
                 right = true;
             }
         }
-        if (options.LogX && xRange.Count > 0) plt.Axes.Bottom.TickGenerator = LogTicks(xRange.Min(), xRange.Max());
-        if (options.LogY && yRange.Count > 0) plt.Axes.Left.TickGenerator = LogTicks(yRange.Min(), yRange.Max());
+        if (options.LogX && xRange.Count > 0)
+        {
+            var (lo, hi) = PaddedLogRange(xRange.Min(), xRange.Max());
+            plt.Axes.Bottom.TickGenerator = LogTicks(lo, hi);
+            plt.Axes.SetLimitsX(lo, hi);
+        }
+        if (options.LogY && yRange.Count > 0)
+        {
+            var (lo, hi) = PaddedLogRange(yRange.Min(), yRange.Max());
+            plt.Axes.Left.TickGenerator = LogTicks(lo, hi);
+            plt.Axes.SetLimitsY(lo, hi, plt.Axes.Left);
+        }
         if (right) plt.Axes.Right.Label.Text = options.RightLabel ?? "";
         Finish(plt, options, series.Count > 1 || series.Any(s => s.Label.Length > 0));
         SaveAll(plt, options, paths);
@@ -219,45 +229,51 @@ public static class Charts
         return manual;
     }
 
+    /// <summary>The shown range of a log10 axis whose data run from <paramref name="lo"/> to <paramref name="hi"/>: 5 % margins, at least 0.03 decades each.</summary>
+    internal static (double Lo, double Hi) PaddedLogRange(double lo, double hi)
+    {
+        double margin = Math.Max(0.05 * (hi - lo), 0.03);
+        return (lo - margin, hi + margin);
+    }
+
     /// <summary>
-    /// Ticks of a log10 axis whose data run from 10^<paramref name="lo"/> to 10^<paramref name="hi"/> (positions in log10
-    /// units, with a margin): over a decade or more, labelled decades ("1e-3", every k-th when there are many) with
+    /// Ticks of a log10 axis shown from 10^<paramref name="lo"/> to 10^<paramref name="hi"/> (positions in log10
+    /// units): over a decade or more, labelled decades ("1e-3", every k-th when there are many) with
     /// minor ticks at 2..9; within a decade, labelled 1-2-5 values (or 1..9 when narrower), so a short range still has
     /// several labels.
     /// </summary>
     internal static IReadOnlyList<(double Position, string? Label)> LogAxisTicks(double lo, double hi)
     {
-        if (!double.IsFinite(lo) || !double.IsFinite(hi) || hi < lo) throw new ArgumentException($"Bad log axis range [{lo}, {hi}].");
-        double margin = Math.Max(0.1 * (hi - lo), 0.05);
-        lo -= margin;
-        hi += margin;
-        var ticks = new List<(double, string?)>();
+        if (!double.IsFinite(lo) || !double.IsFinite(hi) || hi <= lo) throw new ArgumentException($"Bad log axis range [{lo}, {hi}].");
         int first = (int)Math.Floor(lo), last = (int)Math.Ceiling(hi);
+        List<(double, string?)> InRange(IEnumerable<(double, string?)> ticks) => ticks.Where(t => t.Item1 >= lo && t.Item1 <= hi).ToList();
         if (hi - lo >= 1.5)
         {
             int step = Math.Max(1, (int)Math.Ceiling((hi - lo) / 8));
+            var decades = new List<(double, string?)>();
             for (int k = first; k <= last; k++)
             {
-                if (k % step == 0) ticks.Add((k, "1e" + k.ToString(CultureInfo.InvariantCulture)));
-                else ticks.Add((k, null));
+                decades.Add((k, k % step == 0 ? "1e" + k.ToString(CultureInfo.InvariantCulture) : null));
                 if (step == 1)
-                    for (int m = 2; m <= 9; m++) ticks.Add((k + Math.Log10(m), null));
+                    for (int m = 2; m <= 9; m++) decades.Add((k + Math.Log10(m), null));
             }
+            var inRange = InRange(decades);
+            if (inRange.Count(t => t.Item2 is not null) >= 2) return inRange;
         }
-        else
+        foreach (var labelled in new[] { new[] { 1, 2, 5 }, new[] { 1, 2, 3, 4, 5, 6, 7, 8, 9 } })
         {
-            int[] labelled = hi - lo > 0.6 ? new[] { 1, 2, 5 } : new[] { 1, 2, 3, 4, 5, 6, 7, 8, 9 };
+            var values = new List<(double, string?)>();
             for (int k = first; k <= last; k++)
             {
                 for (int m = 1; m <= 9; m++)
                 {
                     double v = m * Math.Pow(10, k);
-                    ticks.Add((Math.Log10(v), labelled.Contains(m) ? v.ToString("G3", CultureInfo.InvariantCulture) : null));
+                    values.Add((Math.Log10(v), labelled.Contains(m) ? v.ToString("G3", CultureInfo.InvariantCulture) : null));
                 }
             }
+            var inRange = InRange(values);
+            if (inRange.Count(t => t.Item2 is not null) >= 3) return inRange;
         }
-        var inRange = ticks.Where(t => t.Item1 >= lo && t.Item1 <= hi).ToList();
-        if (inRange.Count(t => t.Item2 is not null) >= 3) return inRange;
         // Narrower still: evenly spaced values with a 1-2-5 step, about five of them.
         double a = Math.Pow(10, lo), b = Math.Pow(10, hi);
         double raw = (b - a) / 5, pow = Math.Pow(10, Math.Floor(Math.Log10(raw)));

@@ -41,21 +41,33 @@ public class ChartsTests
     public void LogAxisTicks_LabelDecadesOverAWideRange_AndValuesWithinADecade()
     {
         // 1e-4 .. 1e2: decades labelled, 2..9 as minor ticks.
-        var wide = Charts.LogAxisTicks(-4, 2);
+        var wide = Ticks(-4, 2);
         wide.Where(t => t.Label is not null).Select(t => t.Label).Should().Equal("1e-4", "1e-3", "1e-2", "1e-1", "1e0", "1e1", "1e2");
         wide.Count(t => t.Label is null).Should().BeGreaterThan(40);
         // 1e-12 .. 1e12: at most about eight labels, every third decade.
-        var huge = Charts.LogAxisTicks(-12, 12).Where(t => t.Label is not null).Select(t => t.Label).ToArray();
+        var huge = Ticks(-12, 12).Where(t => t.Label is not null).Select(t => t.Label).ToArray();
         huge.Length.Should().BeLessThanOrEqualTo(11);
         huge.Should().Contain("1e0").And.Contain("1e-12");
         // 0.3 .. 2 (less than a decade): 1-2-5 values.
-        var narrow = Charts.LogAxisTicks(Math.Log10(0.3), Math.Log10(2)).Where(t => t.Label is not null).Select(t => t.Label).ToArray();
+        var narrow = Ticks(Math.Log10(0.3), Math.Log10(2)).Where(t => t.Label is not null).Select(t => t.Label).ToArray();
         narrow.Should().Contain(new[] { "0.5", "1", "2" });
         // 0.41 .. 0.45: too narrow for 1..9; evenly spaced values, all inside the padded range.
-        var tiny = Charts.LogAxisTicks(Math.Log10(0.41), Math.Log10(0.45));
+        var tiny = Ticks(Math.Log10(0.41), Math.Log10(0.45));
         tiny.Count.Should().BeInRange(3, 12);
         tiny.Select(t => double.Parse(t.Label!, System.Globalization.CultureInfo.InvariantCulture)).Should().OnlyContain(v => v > 0.36 && v < 0.51);
+        // 0.2 .. 8 and 0.15 .. 4.5 span over 1.5 decades but show one decade mark only: 1-2-5 values instead.
+        Labels(Ticks(Math.Log10(0.2), Math.Log10(8))).Should().Equal("0.2", "0.5", "1", "2", "5");
+        Labels(Ticks(Math.Log10(0.15), Math.Log10(4.5))).Should().Equal("0.2", "0.5", "1", "2", "5");
         var bad = () => Charts.LogAxisTicks(1, 0);
         bad.Should().Throw<ArgumentException>();
     }
+
+    private static IReadOnlyList<(double Position, string? Label)> Ticks(double lo, double hi)
+    {
+        var (a, b) = Charts.PaddedLogRange(lo, hi);
+        return Charts.LogAxisTicks(a, b);
+    }
+
+    private static string?[] Labels(IReadOnlyList<(double Position, string? Label)> ticks) =>
+        ticks.Where(t => t.Label is not null).Select(t => t.Label).ToArray();
 }
