@@ -238,9 +238,9 @@ public static class Charts
 
     /// <summary>
     /// Ticks of a log10 axis shown from 10^<paramref name="lo"/> to 10^<paramref name="hi"/> (positions in log10
-    /// units): over a decade or more, labelled decades ("1e-3", every k-th when there are many) with
-    /// minor ticks at 2..9; within a decade, labelled 1-2-5 values (or 1..9 when narrower), so a short range still has
-    /// several labels.
+    /// units): over 1.5 decades or more, labelled decades ("1e-3", every k-th when there are many) with minor ticks at
+    /// 2..9, if at least two decade marks show; otherwise labelled 1-2-5 values (or 1..9), if at least three show;
+    /// otherwise about five evenly spaced values, so a short range still has several labels.
     /// </summary>
     internal static IReadOnlyList<(double Position, string? Label)> LogAxisTicks(double lo, double hi)
     {
