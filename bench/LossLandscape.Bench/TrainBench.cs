@@ -24,9 +24,11 @@ public static class TrainBench
         int steps = Arg(args, "--steps", 40), warmup = Arg(args, "--warmup", 3);
         int threads = Arg(args, "--threads", 0);
         if (threads > 0) set_num_threads(threads);
+        // --retain: the allocator keeps freed memory, as llscape and the figures program set it (process-wide).
+        bool retained = args.Contains("--retain") && LossLandscape.Runtime.TorchRuntime.RetainFreedHostMemory();
         int at = Array.IndexOf(args, "--cases");
         var cases = at >= 0 && at + 1 < args.Length ? args[at + 1].Split(',') : new[] { "mlp", "resnet20", "resnet56" };
-        Console.WriteLine($"train benchmark: {get_num_threads()} threads, float32, CPU; medians over interleaved steps after {warmup} warm-up steps");
+        Console.WriteLine($"train benchmark: {get_num_threads()} threads, float32, CPU, {(retained ? "allocator keeps freed memory" : "glibc allocator defaults")}; medians over interleaved steps after {warmup} warm-up steps");
         Console.WriteLine($"{"case",-34} {"steps",6} {"hand loop ms/step",18} {"trainer ms/step",16} {"speed ratio",12}");
         if (cases.Contains("mlp"))
             Compare("MLP 784-500-300-10, batch 128", "mlp:784-500-300-10", new long[] { 784 }, 128, steps * 5, warmup);
