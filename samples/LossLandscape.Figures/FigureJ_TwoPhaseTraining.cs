@@ -126,8 +126,8 @@ internal static class TwoPhaseTraining
     public static TwoPhaseSetup Setup(FigureContext context)
     {
         var (model, train, test, down) = context.Pick(("mlp:196-32-10", 512, 256, 2), ("alexnet-bare", 1000, 500, 2), ("alexnet-bare", 50000, 10000, 1));
-        var (lb, sb) = context.Pick((256, 16), (500, 20), (512, 32));
-        var (switchAt, steps, every) = context.Pick((30L, 150L, 10L), (60L, 200L, 10L), (25_000L, 50_000L, 100L));
+        var (lb, sb) = context.Pick((256, 16), (500, 50), (512, 32));
+        var (switchAt, steps, every) = context.Pick((30L, 150L, 10L), (150L, 350L, 10L), (25_000L, 50_000L, 100L));
         var options = new TrainingOptions
         {
             Model = model,
@@ -135,7 +135,7 @@ internal static class TwoPhaseTraining
             Loss = "ce",
             BatchSize = lb,
             Steps = steps,
-            LearningRate = context.Pick(0.1, 0.02, 0.01),
+            LearningRate = context.Pick(0.1, 0.01, 0.01),
             Momentum = context.Pick(0.0, 0.9, 0.9),
             SwitchBatchSizeAt = switchAt,
             SecondBatchSize = sb,
