@@ -44,6 +44,7 @@ public static class Charts
         bool right = false;
         var xRange = new List<double>();
         var yRange = new List<double>();
+        var drawn = new List<(double X, double Y, bool Right)>();
         foreach (var s in series)
         {
             if (s.X.Length != s.Y.Length) throw new LossLandscapeException($"Series '{s.Label}' has {s.X.Length} x values and {s.Y.Length} y values.");
@@ -52,6 +53,17 @@ public static class Charts
             var keep = Enumerable.Range(0, xs.Length).Where(i => double.IsFinite(xs[i]) && double.IsFinite(ys[i])).ToArray();
             xRange.AddRange(keep.Select(i => xs[i]));
             if (!s.RightAxis) yRange.AddRange(keep.Select(i => ys[i]));
+            for (int j = 0; j < keep.Length; j++)
+            {
+                // The points and, for lines, the segments between them (a two-point vertical line crosses the plot).
+                int steps = s.Markers || j == keep.Length - 1 ? 1 : 8;
+                for (int q = 0; q < steps; q++)
+                {
+                    double f = (double)q / steps;
+                    int a = keep[j], b = keep[Math.Min(j + 1, keep.Length - 1)];
+                    drawn.Add((xs[a] + f * (xs[b] - xs[a]), ys[a] + f * (ys[b] - ys[a]), s.RightAxis));
+                }
+            }
             var color = Colors.Category10[(s.Color ?? next++) % 10];
             var sc = plt.Add.Scatter(keep.Select(i => xs[i]).ToArray(), keep.Select(i => ys[i]).ToArray(), color);
             sc.LegendText = s.Label;
@@ -77,8 +89,41 @@ public static class Charts
             plt.Axes.SetLimitsY(lo, hi, plt.Axes.Left);
         }
         if (right) plt.Axes.Right.Label.Text = options.RightLabel ?? "";
-        Finish(plt, options, series.Count > 1 || series.Any(s => s.Label.Length > 0));
+        Finish(plt, options, series.Count > 1 || series.Any(s => s.Label.Length > 0), LegendCorner(drawn, series.Count));
         SaveAll(plt, options, paths);
+    }
+
+    /// <summary>
+    /// The corner of the plot where a legend of <paramref name="entries"/> lines hides the fewest drawn points (x
+    /// scaled to the data's range, y to the range of the point's own axis, left or right); upper right on a tie.
+    /// </summary>
+    internal static Alignment LegendCorner(IReadOnlyList<(double X, double Y, bool Right)> points, int entries)
+    {
+        if (points.Count == 0) return Alignment.UpperRight;
+        double xLo = points.Min(p => p.X), xHi = points.Max(p => p.X);
+        (double Lo, double Hi) YRange(bool right)
+        {
+            var ys = points.Where(p => p.Right == right).Select(p => p.Y).ToList();
+            return ys.Count == 0 ? (0, 1) : (ys.Min(), ys.Max());
+        }
+        var left = YRange(false);
+        var rightRange = YRange(true);
+        static double Scale(double v, double lo, double hi) => hi > lo ? (v - lo) / (hi - lo) : 0.5;
+        double width = 0.45, height = Math.Min(0.9, 0.08 + 0.06 * entries);
+        var corners = new[] { Alignment.UpperRight, Alignment.UpperLeft, Alignment.LowerRight, Alignment.LowerLeft };
+        int Hidden(Alignment corner)
+        {
+            bool upper = corner is Alignment.UpperRight or Alignment.UpperLeft;
+            bool onRight = corner is Alignment.UpperRight or Alignment.LowerRight;
+            return points.Count(p =>
+            {
+                double x = Scale(p.X, xLo, xHi);
+                var (lo, hi) = p.Right ? rightRange : left;
+                double y = Scale(p.Y, lo, hi);
+                return (onRight ? x >= 1 - width : x <= width) && (upper ? y >= 1 - height : y <= height);
+            });
+        }
+        return corners.OrderBy(Hidden).First(); // OrderBy is stable: upper right wins a tie
     }
 
     /// <summary>A bar chart, one bar per label, with the value printed above each bar; optional reference marks (the paper's numbers).</summary>
@@ -284,12 +329,12 @@ public static class Charts
         return linear;
     }
 
-    private static void Finish(Plot plt, ChartOptions o, bool legend)
+    private static void Finish(Plot plt, ChartOptions o, bool legend, Alignment corner = Alignment.UpperRight)
     {
         plt.Title(o.Title);
         if (o.XLabel.Length > 0) plt.XLabel(o.XLabel);
         if (o.YLabel.Length > 0) plt.YLabel(o.YLabel);
-        if (legend) plt.ShowLegend(Alignment.UpperRight);
+        if (legend) plt.ShowLegend(corner);
     }
 
     private static void SaveAll(Plot plt, ChartOptions o, string[] paths)

@@ -62,6 +62,23 @@ public class ChartsTests
         bad.Should().Throw<ArgumentException>();
     }
 
+    [Fact]
+    public void LegendCorner_AvoidsTheData()
+    {
+        var falling = Enumerable.Range(0, 50).Select(i => (X: (double)i, Y: 10.0 - i / 5.0, Right: false)).ToList();
+        Charts.LegendCorner(falling, 2).Should().Be(ScottPlot.Alignment.UpperRight, "a falling curve leaves the upper right empty");
+        var rising = falling.Select(p => (p.X, Y: -p.Y, p.Right)).ToList();
+        Charts.LegendCorner(rising, 2).Should().Be(ScottPlot.Alignment.UpperLeft);
+        // A falling curve plus a vertical marker line at the right edge (two points, drawn as a segment): only the
+        // lower left is free.
+        var marked = falling.Concat(new[] { (X: 49.0, Y: 0.2, Right: false), (X: 49.0, Y: 10.0, Right: false) }).ToList();
+        Charts.LegendCorner(marked, 3).Should().Be(ScottPlot.Alignment.LowerLeft);
+        // A cluster in the upper right (and one point fixing the range at the origin): the upper left is free.
+        var cluster = Enumerable.Range(0, 20).Select(i => (X: 0.8 + i / 100.0, Y: 0.9 + i / 200.0, Right: false)).Append((0.0, 0.0, false)).ToList();
+        Charts.LegendCorner(cluster, 2).Should().Be(ScottPlot.Alignment.UpperLeft);
+        Charts.LegendCorner(Array.Empty<(double, double, bool)>(), 1).Should().Be(ScottPlot.Alignment.UpperRight);
+    }
+
     private static IReadOnlyList<(double Position, string? Label)> Ticks(double lo, double hi)
     {
         var (a, b) = Charts.PaddedLogRange(lo, hi);
