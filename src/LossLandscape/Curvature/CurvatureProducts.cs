@@ -21,8 +21,12 @@ internal static class CurvatureProducts
         var l = loss.Mean(output, labels);
         if (!l.requires_grad) return new Tensor?[ps.Length];
         var g = Grad(l, ps, create: true, retain: true);
-        var dot = Dot(g, v);
-        return dot is null ? new Tensor?[ps.Length] : Grad(dot, ps, create: false, retain: retainGraph);
+        // d(g . v)/dw as one vector-Jacobian product of g with v (no dot-product graph): only the g_i that depend on
+        // the parameters take part.
+        var live = Enumerable.Range(0, ps.Length).Where(i => g[i] is { requires_grad: true }).ToArray();
+        if (live.Length == 0) return new Tensor?[ps.Length];
+        return Defined(torch.autograd.grad(live.Select(i => g[i]!).ToArray(), ps, live.Select(i => v[i]).ToArray(),
+            retain_graph: retainGraph, allow_unused: true));
     }
 
     /// <summary>The batch mean loss L_B and dL_B/dw (null where L_B does not depend on a parameter).</summary>
