@@ -21,12 +21,7 @@ internal static class CurvatureProducts
         var l = loss.Mean(output, labels);
         if (!l.requires_grad) return new Tensor?[ps.Length];
         var g = Grad(l, ps, create: true, retain: true);
-        // d(g . v)/dw as one vector-Jacobian product of g with v (no dot-product graph): only the g_i that depend on
-        // the parameters take part.
-        var live = Enumerable.Range(0, ps.Length).Where(i => g[i] is { requires_grad: true }).ToArray();
-        if (live.Length == 0) return new Tensor?[ps.Length];
-        return Defined(torch.autograd.grad(live.Select(i => g[i]!).ToArray(), ps, live.Select(i => v[i]).ToArray(),
-            retain_graph: retainGraph, allow_unused: true));
+        return VectorJacobian(g, ps, v, retainGraph);
     }
 
     /// <summary>The batch mean loss L_B and dL_B/dw (null where L_B does not depend on a parameter).</summary>
@@ -45,8 +40,7 @@ internal static class CurvatureProducts
         if (!output.requires_grad) return new Tensor?[ps.Length];
         var u = zeros_like(output).requires_grad_(true);
         var jtu = Defined(torch.autograd.grad(new[] { output }, ps, new[] { u }, retain_graph: true, create_graph: true, allow_unused: true));
-        var dot = Dot(jtu, v);
-        Tensor jv = dot is null ? zeros_like(output) : Defined(torch.autograd.grad(new[] { dot }, new[] { u }, retain_graph: true, allow_unused: true))[0] ?? zeros_like(output);
+        var jv = VectorJacobian(jtu, new[] { u }, v, retain: true)[0] ?? zeros_like(output);
         var w = loss.OutputHessianProduct(output.detach(), labels, jv).div(output.shape[0]);
         return Defined(torch.autograd.grad(new[] { output }, ps, new[] { w }, allow_unused: true));
     }
@@ -67,16 +61,15 @@ internal static class CurvatureProducts
         return r;
     }
 
-    /// <summary>sum_i a_i . b_i over the a_i that depend on the parameters; null when none does.</summary>
-    private static Tensor? Dot(IReadOnlyList<Tensor?> a, IReadOnlyList<Tensor> b)
+    /// <summary>
+    /// d(sum_i y_i . v_i)/dx as one vector-Jacobian product (no dot-product graph), over the y_i that depend on the
+    /// inputs; all nulls when none does.
+    /// </summary>
+    private static Tensor?[] VectorJacobian(IReadOnlyList<Tensor?> ys, Tensor[] inputs, IReadOnlyList<Tensor> v, bool retain)
     {
-        Tensor? sum = null;
-        for (int i = 0; i < a.Count; i++)
-        {
-            if (a[i] is not { requires_grad: true } ai) continue;
-            var t = ai.mul(b[i]).sum();
-            sum = sum is null ? t : sum + t;
-        }
-        return sum;
+        var live = Enumerable.Range(0, ys.Count).Where(i => ys[i] is { requires_grad: true }).ToArray();
+        if (live.Length == 0) return new Tensor?[inputs.Length];
+        return Defined(torch.autograd.grad(live.Select(i => ys[i]!).ToArray(), inputs, live.Select(i => v[i]).ToArray(),
+            retain_graph: retain, allow_unused: true));
     }
 }
