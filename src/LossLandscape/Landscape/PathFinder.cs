@@ -1,4 +1,6 @@
 using System.Text.Json.Serialization;
+using LossLandscape.Data;
+using LossLandscape.Losses;
 using LossLandscape.Parameters;
 using static TorchSharp.torch;
 
@@ -234,41 +236,26 @@ public static class PathFinder
         }
     }
 
-    /// <summary>Loss and flat gradient at the current weights on a minibatch (or the whole training set, in chunks).</summary>
+    /// <summary>
+    /// Loss and flat gradient at the current weights on a minibatch of <paramref name="batchSize"/> examples drawn
+    /// without replacement from the whole training set (uniformly, so sorted data give no biased window), or on the whole
+    /// training set in chunks.
+    /// </summary>
     internal static (double Loss, Tensor Gradient) LossAndGradient(LandscapeProbe probe, long? batchSize, Random rng)
     {
         var model = probe.Model;
-        var space = probe.Space;
         var data = probe.Train;
         bool trainMode = probe.Policy == BatchNormPolicy.Recompute && BatchNorms.HasBatchNorm(model);
-        model.train(trainMode);
-        foreach (var p in space.Parameters) p.grad = null;
-        double total = 0;
+        using var mode = ModelStateScope.EnterMode(model, trainMode);
         if (batchSize is long bs && bs < data.Count)
         {
-            long start = (long)(rng.NextDouble() * (data.Count - bs + 1));
-            start = Math.Min(start, data.Count - bs);
             using var scope = NewDisposeScope();
-            var x = data.Inputs.narrow(0, start, bs);
-            var y = data.Labels.narrow(0, start, bs);
-            var l = probe.Options.Loss.Mean(model.call(x), y);
-            l.backward();
-            total = l.to(ScalarType.Float64).item<double>();
+            using var generator = new Generator((ulong)rng.NextInt64(long.MaxValue));
+            var idx = randperm(data.Count, generator: generator).narrow(0, 0, bs).to(data.Device);
+            var batch = BatchSource.FromTensors(data.Inputs.index_select(0, idx), data.Labels.index_select(0, idx), bs, data.Name);
+            var (l, g) = new Objective(model, probe.Options.Loss, batch, probe.Space).ValueAndGradient();
+            return (l, g.MoveToOuterDisposeScope());
         }
-        else
-        {
-            foreach (var (x, y) in data.Chunks(probe.Options.ChunkSize))
-            {
-                using var scope = NewDisposeScope();
-                double w = (double)x.shape[0] / data.Count;
-                var l = probe.Options.Loss.Mean(model.call(x), y);
-                l.mul(w).backward();
-                total += w * l.to(ScalarType.Float64).item<double>();
-            }
-        }
-        var g = space.Gradient();
-        foreach (var p in space.Parameters) p.grad = null;
-        model.eval();
-        return (total, g);
+        return new Objective(model, probe.Options.Loss, BatchSource.FromDataset(data, probe.Options.ChunkSize), probe.Space).ValueAndGradient();
     }
 }
