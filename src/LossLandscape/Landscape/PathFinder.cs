@@ -2,6 +2,7 @@ using System.Text.Json.Serialization;
 using LossLandscape.Data;
 using LossLandscape.Losses;
 using LossLandscape.Parameters;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace LossLandscape.Landscape;
@@ -174,30 +175,23 @@ public static class PathFinder
     private static Tensor[] TrainBezier(LandscapeProbe probe, Tensor a, Tensor b, PathOptions o, Random rng, List<double> losses)
     {
         var space = probe.Space;
-        var m = a.add(b).mul_(0.5).DetachFromDisposeScope();
-        var m1 = zeros_like(m).DetachFromDisposeScope();
-        var m2 = zeros_like(m).DetachFromDisposeScope();
-        const double beta1 = 0.9, beta2 = 0.999, epsAdam = 1e-8;
+        // The middle control point is the only trainable quantity: torch.optim.Adam on it, with the gradient of the
+        // loss at the sampled point of the curve, dL/dm = 2 t (1 - t) grad L(phi(t)).
+        var m = new TorchSharp.Modules.Parameter(a.add(b).mul_(0.5).DetachFromDisposeScope());
+        using var adam = torch.optim.Adam(new[] { m }, o.LearningRate);
         for (int step = 1; step <= o.Steps; step++)
         {
             using var scope = NewDisposeScope();
             double t = rng.NextDouble();
-            space.Set(Bezier(a, m, b, t));
+            using (no_grad()) space.Set(Bezier(a, m, b, t));
             var (loss, g) = LossAndGradient(probe, o.BatchSize, rng);
             losses.Add(loss);
-            var gm = g.mul(2 * t * (1 - t));
-            using (no_grad())
-            {
-                m1.mul_(beta1).add_(gm, alpha: 1 - beta1);
-                m2.mul_(beta2).addcmul_(gm, gm, value: 1 - beta2);
-                double c1 = 1 - Math.Pow(beta1, step), c2 = 1 - Math.Pow(beta2, step);
-                var denom = m2.div(c2).sqrt_().add_(epsAdam);
-                m.addcdiv_(m1, denom, value: -o.LearningRate / c1);
-            }
+            m.grad = g.mul(2 * t * (1 - t));
+            adam.step();
         }
-        m1.Dispose();
-        m2.Dispose();
-        return new[] { a.clone().DetachFromDisposeScope(), m, b.clone().DetachFromDisposeScope() };
+        var middle = m.detach().clone().DetachFromDisposeScope();
+        m.Dispose();
+        return new[] { a.clone().DetachFromDisposeScope(), middle, b.clone().DetachFromDisposeScope() };
     }
 
     private static Tensor[] RunString(LandscapeProbe probe, Tensor a, Tensor b, PathOptions o, Random rng, List<double> losses)
