@@ -92,6 +92,15 @@ public abstract class LossFunction
         _ => throw new LossLandscapeException($"Loss '{name}' is not supported: use {Syntax}."),
     };
 
+    /// <summary>Two losses are equal when they are of the same kind (they hold no other state).</summary>
+    public override bool Equals(object? obj) => obj is LossFunction other && other.GetType() == GetType();
+
+    /// <inheritdoc />
+    public override int GetHashCode() => GetType().GetHashCode();
+
+    /// <inheritdoc />
+    public override string ToString() => Name;
+
     /// <summary>One-hot targets [P, C] in the output's dtype.</summary>
     protected static Tensor OneHot(Tensor output, Tensor labels) =>
         nn.functional.one_hot(labels, output.shape[1]).to(output.dtype);
