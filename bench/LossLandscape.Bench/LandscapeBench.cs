@@ -27,7 +27,7 @@ public static class LandscapeBench
         using var data = new Dataset("bench", randn(samples, 784, device: device), randint(0, 10, new long[] { samples }, dtype: ScalarType.Int64, device: device), Enumerable.Range(0, 10).Select(i => $"{i}").ToArray());
         var space = new ParameterSpace(model);
         var theta = space.Get();
-        var plane = Directions.FilterNormalizedPlane(space, theta, new Generator(1, device: device));
+        using var plane = Directions.FilterNormalizedPlane(space, theta, new Generator(1, device: device));
         var probe = new LandscapeProbe(model, data, options: new ProbeOptions { ChunkSize = samples });
         int side = (int)Math.Ceiling(Math.Sqrt(repeats));
         var grid = new GridSpec(-1, 1, side, -1, 1, side);
@@ -35,12 +35,11 @@ public static class LandscapeBench
         void Forward()
         {
             using var _ = no_grad();
-            using var scope = NewDisposeScope();
-            foreach (var (x, _) in data.Chunks(samples))
+            BatchSource.FromDataset(data, samples).ForEach((x, _) =>
             {
                 var s = model.call(x);
                 s.sum().item<float>(); // same synchronization as the probe's reduction
-            }
+            });
         }
 
         // Warm-up.

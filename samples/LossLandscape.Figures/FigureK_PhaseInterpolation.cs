@@ -51,9 +51,9 @@ public sealed class FigureK : Figure
         using var model = setup.Options.CreateModel(data.Train.ExampleShape, data.Train.NumClasses, context.Device);
         var space = new ParameterSpace(model);
         TwoPhaseTraining.Load(model, TwoPhaseTraining.SwitchCheckpoint(dir, setup.SwitchAt));
-        var lb = ModelPoint.Capture(space);
+        using var lb = ModelPoint.Capture(space);
         TwoPhaseTraining.Load(model, TwoPhaseTraining.FinalModel(dir));
-        var sb = ModelPoint.Capture(space);
+        using var sb = ModelPoint.Capture(space);
 
         var alphas = Alphas.Linspace(-1, 2, context.Pick(13, 19, 61));
         var probe = new LandscapeProbe(model, data.Train, data.Test, new ProbeOptions { ChunkSize = 500 });

@@ -61,7 +61,7 @@ public sealed class FigureL : Figure
         var probe = new LandscapeProbe(first.Model, evalTrain, evalTest, new ProbeOptions { ChunkSize = 1000 });
 
         var points = context.Pick(11, 21, 41);
-        var bezier = PathFinder.Connect(probe, a, b, new PathOptions
+        using var bezier = PathFinder.Connect(probe, a, b, new PathOptions
         {
             Method = PathMethod.Bezier,
             Steps = context.Pick(150, 800, 8000),
@@ -70,7 +70,7 @@ public sealed class FigureL : Figure
             EvaluationPoints = points,
             Seed = (int)context.Seed,
         });
-        var chain = PathFinder.Connect(probe, a, b, new PathOptions
+        using var chain = PathFinder.Connect(probe, a, b, new PathOptions
         {
             Method = PathMethod.String,
             Steps = context.Pick(60, 150, 2000),

@@ -68,26 +68,13 @@ public sealed class FigureM : Figure
         long dims = space.Count;
 
         // Full-batch mean loss and (optionally) its gradient, accumulated over chunks with weights n_c / N.
+        var objective = new Objective(model, loss, BatchSource.FromDataset(train, chunk), space);
         (double Loss, Tensor? Grad) Full(bool withGradient)
         {
+            if (!withGradient) return (objective.Value(), null);
             model.zero_grad();
-            double total = 0;
-            foreach (var (x, y) in train.Chunks(chunk))
-            {
-                using var scope = NewDisposeScope();
-                if (withGradient)
-                {
-                    var part = loss.Mean(model.call(x), y) * ((double)x.shape[0] / train.Count);
-                    part.backward();
-                    total += part.to(ScalarType.Float64).item<double>();
-                }
-                else
-                {
-                    using var _ = no_grad();
-                    total += loss.Mean(model.call(x), y).to(ScalarType.Float64).item<double>() * x.shape[0] / train.Count;
-                }
-            }
-            return (total, withGradient ? space.Gradient() : null);
+            double total = objective.Backward();
+            return (total, space.Gradient());
         }
         Tensor MiniBatchGradient(Generator g)
         {

@@ -76,7 +76,7 @@ public sealed class FigureP : Figure
             var space = new ParameterSpace(run.Model);
             using var origin = space.Get();
             using var g = new Generator((ulong)context.Seed + 11);
-            var plane = Directions.FilterNormalizedPlane(space, origin, g);
+            using var plane = Directions.FilterNormalizedPlane(space, origin, g);
             var probe = new LandscapeProbe(run.Model, evalSet, null, probeOptions);
             var scan = probe.ScanPlane(plane, grid);
             plane.D1.Dispose();

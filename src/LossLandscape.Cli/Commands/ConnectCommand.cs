@@ -68,7 +68,7 @@ public sealed class ConnectCommand : Command<ConnectCommand.Settings>
         using var train = ResolveData(settings.Data, runtime, settings);
         using var test = settings.TestData is null ? null : ResolveData(settings.TestData, runtime, settings, DataPart.Test);
         var probe = new LandscapeProbe(model, train, test, options, space);
-        var r = PathFinder.Connect(probe, a.Theta, b.Theta, new PathOptions
+        using var r = PathFinder.Connect(probe, a.Theta, b.Theta, new PathOptions
         {
             Method = method, Steps = settings.Steps, LearningRate = settings.LearningRate ?? (method == PathMethod.Bezier ? 0.001 : 0.05), BatchSize = settings.BatchSize,
             Images = settings.Images, EvaluationPoints = settings.Points, Seed = (int)settings.Seed,

@@ -104,7 +104,7 @@ public sealed class SurfaceCommand : Command<SurfaceCommand.Settings>
         using var gen = Generator(settings, runtime);
         using var train = ResolveData(settings.Data, runtime, settings);
         using var test = settings.TestData is null ? null : ResolveData(settings.TestData, runtime, settings, DataPart.Test);
-        var plane = settings.Directions.Trim().ToLowerInvariant() switch
+        using var plane = settings.Directions.Trim().ToLowerInvariant() switch
         {
             "hessian" => PlaneBasis.FromProvider(space, theta, HessianDirections.Provider(
                 new Curvature.HessianOperator(model, options.Loss, train, new Curvature.CurvatureOptions(BatchSize: settings.Chunk)),

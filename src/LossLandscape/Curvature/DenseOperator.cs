@@ -25,7 +25,7 @@ public sealed class DenseOperator : SymmetricOperator, IDisposable
             if (asym > tol)
                 throw new LossLandscapeException($"The matrix is not symmetric (max |M - M^T| = {asym:G3}, max |M| = {scale:G3}); symmetrize it with (M + M^T) / 2 first.");
         }
-        _matrix = matrix.detach().clone().DetachFromDisposeScope();
+        using (NewDisposeScope()) _matrix = matrix.detach().clone().DetachFromDisposeScope();
     }
 
     /// <summary>The matrix (not a copy; do not modify).</summary>

@@ -53,20 +53,6 @@ public sealed class Dataset : IDisposable
     public Device Device => Inputs.device;
 
     /// <summary>
-    /// Consecutive chunks of at most <paramref name="size"/> examples, in order, as views (no copy): the last chunk is
-    /// shorter when <paramref name="size"/> does not divide P. Memory for work on a chunk is bounded by the chunk.
-    /// </summary>
-    public IEnumerable<(Tensor X, Tensor Y)> Chunks(long size)
-    {
-        if (size < 1) throw new LossLandscapeException($"Chunk size {size} is not valid: give at least 1.");
-        for (long start = 0; start < Count; start += size)
-        {
-            long n = Math.Min(size, Count - start);
-            yield return (Inputs.narrow(0, start, n), Labels.narrow(0, start, n));
-        }
-    }
-
-    /// <summary>
     /// Examples per class: entry c is the number of labels equal to c, for c in [0, k).
     /// </summary>
     public long[] ClassHistogram()

@@ -99,16 +99,16 @@ public static class BatchNorms
         {
             foreach (var l in layers) l.reset_running_stats();
             model.train();
+            // The first batches of the data: at most `batches` of `batchSize`, the last one only if it has 2 examples or more.
+            long count = Math.Min(data.Count, batchSize * batches);
+            if (count > batchSize && count % batchSize == 1) count--;
             int b = 0;
-            foreach (var (x, _) in data.Chunks(batchSize))
+            Data.BatchSource.FromDataset(data, batchSize, count).ForEach((x, _) =>
             {
-                if (b == batches) break;
-                if (x.shape[0] < 2 && b > 0) break;
                 b++;
                 foreach (var l in layers) l.momentum = 1.0 / b;
-                using var scope = NewDisposeScope();
                 model.call(x);
-            }
+            });
         }
         finally
         {

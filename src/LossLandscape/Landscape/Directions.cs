@@ -69,13 +69,19 @@ public static class Directions
         return FilterNormalize(space, d, theta, includeBiasAndBatchNorm).MoveToOuterDisposeScope();
     }
 
-    /// <summary>Two random Gaussian directions through <paramref name="origin"/>.</summary>
-    public static PlaneBasis RandomPlane(ParameterSpace space, Tensor origin, Generator? generator = null) =>
-        PlaneBasis.Given(space, origin, Random(space, generator), Random(space, generator), "random");
+    /// <summary>Two random Gaussian directions through <paramref name="origin"/> (the plane owns copies; dispose it).</summary>
+    public static PlaneBasis RandomPlane(ParameterSpace space, Tensor origin, Generator? generator = null)
+    {
+        using var scope = NewDisposeScope();
+        return PlaneBasis.Given(space, origin, Random(space, generator), Random(space, generator), "random");
+    }
 
-    /// <summary>Two filter-normalized Gaussian directions through <paramref name="origin"/> (Li et al. 2018).</summary>
-    public static PlaneBasis FilterNormalizedPlane(ParameterSpace space, Tensor origin, Generator? generator = null, bool includeBiasAndBatchNorm = false) =>
-        PlaneBasis.Given(space, origin,
+    /// <summary>Two filter-normalized Gaussian directions through <paramref name="origin"/> (Li et al. 2018; the plane owns copies; dispose it).</summary>
+    public static PlaneBasis FilterNormalizedPlane(ParameterSpace space, Tensor origin, Generator? generator = null, bool includeBiasAndBatchNorm = false)
+    {
+        using var scope = NewDisposeScope();
+        return PlaneBasis.Given(space, origin,
             FilterNormalized(space, origin, generator, includeBiasAndBatchNorm),
             FilterNormalized(space, origin, generator, includeBiasAndBatchNorm), "filter-normalized");
+    }
 }

@@ -9,8 +9,16 @@ namespace LossLandscape.Landscape;
 /// </summary>
 /// <param name="Theta">The flat parameter vector (see <see cref="ParameterSpace.Get"/>).</param>
 /// <param name="Buffers">Buffers by state-dict name, or null when not known.</param>
-public sealed record ModelPoint(Tensor Theta, IReadOnlyDictionary<string, Tensor>? Buffers = null)
+/// <remarks>A point made by <see cref="Capture"/> owns its copies; <see cref="Dispose"/> frees the tensors it holds (a point made from the caller's own tensors need not be disposed).</remarks>
+public sealed record ModelPoint(Tensor Theta, IReadOnlyDictionary<string, Tensor>? Buffers = null) : IDisposable
 {
+    /// <summary>Frees <see cref="Theta"/> and the buffers.</summary>
+    public void Dispose()
+    {
+        Theta.Dispose();
+        if (Buffers is not null) foreach (var b in Buffers.Values) b.Dispose();
+    }
+
     /// <summary>Copies the current parameters and buffers of the space's module.</summary>
     public static ModelPoint Capture(ParameterSpace space)
     {
@@ -18,6 +26,7 @@ public sealed record ModelPoint(Tensor Theta, IReadOnlyDictionary<string, Tensor
         var theta = space.Get().DetachFromDisposeScope();
         var buffers = new Dictionary<string, Tensor>();
         using (no_grad())
+        using (NewDisposeScope())
         {
             foreach (var (name, b) in space.Module.named_buffers())
                 buffers[name] = b.detach().clone().DetachFromDisposeScope();

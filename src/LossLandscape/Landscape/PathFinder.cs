@@ -68,7 +68,14 @@ public sealed record PathPoint(double T, double Loss, double Accuracy, double? T
 /// <param name="TrainingLoss">The minibatch loss of every optimization step (mean over the t sample or the images).</param>
 /// <param name="Nodes">The path's control points: A, M, B for Bezier; the chain's images for the string (not serialized).</param>
 public sealed record PathResult(string Method, string BatchNorm, string Loss, IReadOnlyList<PathPoint> Line, IReadOnlyList<PathPoint> Path,
-    double LineBarrier, double PathBarrier, IReadOnlyList<double> TrainingLoss, [property: JsonIgnore] IReadOnlyList<Tensor> Nodes);
+    double LineBarrier, double PathBarrier, IReadOnlyList<double> TrainingLoss, [property: JsonIgnore] IReadOnlyList<Tensor> Nodes) : IDisposable
+{
+    /// <summary>Frees the path's nodes (the result owns them).</summary>
+    public void Dispose()
+    {
+        foreach (var n in Nodes) n.Dispose();
+    }
+}
 
 /// <summary>Finds low-loss paths between two minima with fixed ends (<see cref="PathMethod"/>).</summary>
 public static class PathFinder
@@ -189,7 +196,8 @@ public static class PathFinder
             m.grad = g.mul(2 * t * (1 - t));
             adam.step();
         }
-        var middle = m.detach().clone().DetachFromDisposeScope();
+        Tensor middle;
+        using (NewDisposeScope()) middle = m.detach().clone().DetachFromDisposeScope();
         m.Dispose();
         return new[] { a.clone().DetachFromDisposeScope(), middle, b.clone().DetachFromDisposeScope() };
     }

@@ -15,8 +15,17 @@ public sealed record PlaneAnchor(string Name, double X, double Y);
 /// <param name="D2">Second direction.</param>
 /// <param name="Kind">How the directions were made: <c>random</c>, <c>filter-normalized</c>, <c>given</c>, <c>hessian</c>, <c>three-models</c>, <c>pca</c>.</param>
 /// <param name="Anchors">Named points of the plane in its coordinates (empty when none).</param>
-public sealed record PlaneBasis(Tensor Origin, Tensor D1, Tensor D2, string Kind, IReadOnlyList<PlaneAnchor> Anchors)
+/// <remarks>The plane owns its three vectors; <see cref="Dispose"/> frees them.</remarks>
+public sealed record PlaneBasis(Tensor Origin, Tensor D1, Tensor D2, string Kind, IReadOnlyList<PlaneAnchor> Anchors) : IDisposable
 {
+    /// <summary>Frees the origin and the two directions.</summary>
+    public void Dispose()
+    {
+        Origin.Dispose();
+        D1.Dispose();
+        D2.Dispose();
+    }
+
     /// <summary>
     /// The plane through three models, origin at A: u = B - A, v = C - A; d1 = u/|u|, d2 = (v - (v.d1) d1)/|v - (v.d1) d1|
     /// (Gram-Schmidt, float64 coefficients). The anchors are A = (0, 0), B = (|u|, 0), C = (v.d1, v.d2).
@@ -49,7 +58,8 @@ public sealed record PlaneBasis(Tensor Origin, Tensor D1, Tensor D2, string Kind
 
     /// <summary>
     /// The plane through <paramref name="origin"/> along the first two vectors <paramref name="provider"/> returns, for
-    /// example the top Hessian eigenvectors from a Lanczos run: <c>provider(space, 2)</c>.
+    /// example the top Hessian eigenvectors from a Lanczos run: <c>provider(space, 2)</c> (the vectors it returns are
+    /// copied into the plane and then freed).
     /// </summary>
     /// <exception cref="LossLandscapeException">The provider returns fewer than two vectors or vectors of the wrong length.</exception>
     public static PlaneBasis FromProvider(ParameterSpace space, Tensor origin, Func<ParameterSpace, int, Tensor[]> provider, string kind = "hessian")
@@ -57,11 +67,18 @@ public sealed record PlaneBasis(Tensor Origin, Tensor D1, Tensor D2, string Kind
         ArgumentNullException.ThrowIfNull(space);
         ArgumentNullException.ThrowIfNull(provider);
         var vs = provider(space, 2) ?? throw new LossLandscapeException("The direction provider returned nothing.");
-        if (vs.Length < 2) throw new LossLandscapeException($"The direction provider returned {vs.Length} vector(s); a plane needs two.");
-        return Given(space, origin, vs[0], vs[1], kind);
+        try
+        {
+            if (vs.Length < 2) throw new LossLandscapeException($"The direction provider returned {vs.Length} vector(s); a plane needs two.");
+            return Given(space, origin, vs[0], vs[1], kind);
+        }
+        finally
+        {
+            foreach (var v in vs) v.Dispose();
+        }
     }
 
-    /// <summary>The plane through <paramref name="origin"/> along two given directions (used as they are).</summary>
+    /// <summary>The plane through <paramref name="origin"/> along two given directions (used as they are, copied: the caller keeps its tensors).</summary>
     /// <exception cref="LossLandscapeException">A vector has the wrong length or dtype.</exception>
     public static PlaneBasis Given(ParameterSpace space, Tensor origin, Tensor d1, Tensor d2, string kind = "given")
     {
@@ -69,7 +86,9 @@ public sealed record PlaneBasis(Tensor Origin, Tensor D1, Tensor D2, string Kind
         Check(space, origin, "origin");
         Check(space, d1, "d1");
         Check(space, d2, "d2");
-        return new PlaneBasis(origin, d1, d2, kind, Array.Empty<PlaneAnchor>());
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        return new PlaneBasis(origin.detach().clone().DetachFromDisposeScope(), d1.detach().clone().DetachFromDisposeScope(), d2.detach().clone().DetachFromDisposeScope(), kind, Array.Empty<PlaneAnchor>());
     }
 
     internal static void Check(ParameterSpace space, Tensor v, string name)

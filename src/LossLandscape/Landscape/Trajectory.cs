@@ -14,7 +14,11 @@ public sealed record TrajectoryPoint(int Index, string Name, double X, double Y)
 /// <param name="Plane">origin theta_final, directions u1 and u2 (unit norm, orthogonal).</param>
 /// <param name="Points">Every checkpoint's coordinates.</param>
 /// <param name="ExplainedVariance">lambda_1 / sum lambda and lambda_2 / sum lambda.</param>
-public sealed record TrajectoryPlane(PlaneBasis Plane, IReadOnlyList<TrajectoryPoint> Points, double[] ExplainedVariance);
+public sealed record TrajectoryPlane(PlaneBasis Plane, IReadOnlyList<TrajectoryPoint> Points, double[] ExplainedVariance) : IDisposable
+{
+    /// <summary>Frees the plane's vectors.</summary>
+    public void Dispose() => Plane.Dispose();
+}
 
 /// <summary>A projected trajectory with the loss surface of its plane.</summary>
 /// <param name="Points">The checkpoints' coordinates.</param>
@@ -100,7 +104,7 @@ public static class Trajectory
     public static TrajectoryResult Run(LandscapeProbe probe, IReadOnlyList<Tensor> checkpoints, IReadOnlyList<string>? names, GridSpec? grid = null, int gridSize = 21)
     {
         ArgumentNullException.ThrowIfNull(probe);
-        var tp = Plane(checkpoints, names);
+        using var tp = Plane(checkpoints, names);
         var g = grid ?? GridAround(tp, gridSize, gridSize);
         var surface = probe.ScanPlane(tp.Plane, g);
         return new TrajectoryResult(tp.Points, tp.ExplainedVariance, surface);

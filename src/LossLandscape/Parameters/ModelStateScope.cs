@@ -38,6 +38,7 @@ public sealed class ModelStateScope : IDisposable
     {
         _module = module ?? throw new ArgumentNullException(nameof(module));
         using var _ = no_grad();
+        using var scope = NewDisposeScope();   // frees the detach() views; the copies are detached from it
         if (parts.HasFlag(ModelStateParts.Parameters))
             foreach (var (_, p) in module.named_parameters())
                 _state.Add((p, p.detach().clone().DetachFromDisposeScope()));
@@ -68,6 +69,7 @@ public sealed class ModelStateScope : IDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         using var _ = no_grad();
+        using var scope = NewDisposeScope();
         foreach (var (live, saved) in _state) live.copy_(saved);
         foreach (var (m, training) in _modes) m.train(training);
     }

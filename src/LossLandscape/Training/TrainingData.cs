@@ -53,7 +53,7 @@ public sealed record TrainingData(Dataset Train, Dataset? Test, BatchAugmentatio
     {
         using var scope = NewDisposeScope();
         var parts = new List<Tensor>();
-        foreach (var (x, _) in data.Chunks(4096)) parts.Add(pre.Test(x));
+        BatchSource.FromDataset(data, 4096).ForEach((x, _) => parts.Add(pre.Test(x).MoveToOuterDisposeScope()));
         return new Dataset(data.Name, cat(parts.ToArray(), 0).DetachFromDisposeScope(), data.Labels.clone().DetachFromDisposeScope(), data.ClassNames);
     }
 

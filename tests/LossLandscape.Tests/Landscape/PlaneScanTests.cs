@@ -103,13 +103,16 @@ public class PlaneScanTests
         var e1 = space.Randn(new Generator(1));
         var e2 = space.Randn(new Generator(2));
         int asked = 0;
-        var p = PlaneBasis.FromProvider(space, space.Get(), (s, k) => { asked = k; return new[] { e1, e2 }; });
+        Tensor[]? given = null;
+        using var p = PlaneBasis.FromProvider(space, space.Get(), (s, k) => { asked = k; return given = new[] { e1.clone(), e2.clone() }; });
         asked.Should().Be(2);
         p.Kind.Should().Be("hessian");
-        ReferenceEquals(p.D1, e1).Should().BeTrue();
-        FluentActions.Invoking(() => PlaneBasis.FromProvider(space, space.Get(), (s, k) => new[] { e1 }))
+        p.D1.sub(e1).abs().max().item<double>().Should().Be(0, "the plane holds a copy of the provider's first vector");
+        p.D2.sub(e2).abs().max().item<double>().Should().Be(0);
+        given!.Should().OnlyContain(t => t.IsInvalid, "the provider's vectors are freed once copied");
+        FluentActions.Invoking(() => PlaneBasis.FromProvider(space, space.Get(), (s, k) => new[] { e1.clone() }))
             .Should().Throw<LossLandscapeException>().WithMessage("*returned 1 vector(s)*");
-        FluentActions.Invoking(() => PlaneBasis.FromProvider(space, space.Get(), (s, k) => new[] { e1, zeros(3, dtype: ScalarType.Float64) }))
+        FluentActions.Invoking(() => PlaneBasis.FromProvider(space, space.Get(), (s, k) => new[] { e1.clone(), zeros(3, dtype: ScalarType.Float64) }))
             .Should().Throw<LossLandscapeException>().WithMessage("*'d2' must be a 1-D vector*");
     }
 
