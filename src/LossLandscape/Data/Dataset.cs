@@ -4,7 +4,7 @@ namespace LossLandscape.Data;
 
 /// <summary>
 /// A data set held in memory as tensors: inputs <c>[P, C, H, W]</c> or <c>[P, d]</c> and int64 labels <c>[P]</c>, on
-/// one device. Owns its tensors.
+/// one device. Owns its tensors, except a <see cref="View"/>.
 /// </summary>
 public sealed class Dataset : IDisposable
 {
@@ -27,6 +27,19 @@ public sealed class Dataset : IDisposable
         Labels = labels;
         ClassNames = classNames;
     }
+
+    /// <summary>
+    /// A data set over the caller's tensors that does not take them over: disposing it leaves <paramref name="inputs"/>
+    /// and <paramref name="labels"/> alive. The <paramref name="classes"/> classes are named 0 to k - 1.
+    /// </summary>
+    /// <exception cref="LossLandscapeException">Shapes or dtypes do not fit, or fewer than one class.</exception>
+    public static Dataset View(string name, Tensor inputs, Tensor labels, int classes)
+    {
+        if (classes < 1) throw new LossLandscapeException($"Data set '{name}': {classes} classes is not valid; give at least 1.");
+        return new Dataset(name, inputs, labels, Enumerable.Range(0, classes).Select(c => c.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray()) { _owns = false };
+    }
+
+    private bool _owns = true;
 
     /// <summary>A short name (for example <c>fashion-mnist/train</c>).</summary>
     public string Name { get; }
@@ -189,9 +202,10 @@ public sealed class Dataset : IDisposable
             throw new LossLandscapeException($"Data set '{Name}': a subset of {n} examples is not possible; give a number in [0, {Count}].");
     }
 
-    /// <summary>Frees the tensors.</summary>
+    /// <summary>Frees the tensors (a <see cref="View"/> leaves them to their owner).</summary>
     public void Dispose()
     {
+        if (!_owns) return;
         Inputs.Dispose();
         Labels.Dispose();
     }
