@@ -44,11 +44,11 @@ public static class Program
                     .WithExample("model", "info", "mlp:784-500-300-10");
             });
             config.AddCommand<InterpolateCommand>("interpolate")
-                .WithDescription("Loss and accuracy along the line between two models (extrapolation included).");
+                .WithDescription("Loss and accuracy along the line between two models (extrapolation included); --shard i/n for one shard.");
             config.AddCommand<SurfaceCommand>("surface")
                 .WithDescription("Loss on a plane around a model (filter-normalized, random, given directions or three models); --shard i/n for one shard.");
             config.AddCommand<MergeCommand>("merge")
-                .WithDescription("Merge the shards of a surface into one grid.");
+                .WithDescription("Merge the shards of a surface into one grid, or those of an interpolation into one line.");
             config.AddBranch("slurm", slurm =>
             {
                 slurm.SetDescription("Run a command on a Slurm cluster as a job array plus a merge job.");

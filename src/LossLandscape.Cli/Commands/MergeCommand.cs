@@ -5,7 +5,7 @@ using Spectre.Console.Cli;
 
 namespace LossLandscape.Cli.Commands;
 
-/// <summary><c>llscape merge</c>: merges the shards of a surface into one grid.</summary>
+/// <summary><c>llscape merge</c>: merges the shards of a surface into one grid, or those of a line scan into one line.</summary>
 public sealed class MergeCommand : Command<MergeCommand.Settings>
 {
     /// <summary>Options.</summary>
@@ -13,7 +13,7 @@ public sealed class MergeCommand : Command<MergeCommand.Settings>
     {
         /// <summary>Shard files.</summary>
         [CommandArgument(0, "<SHARDS>")]
-        [Description("Shard files written by llscape surface --shard i/n --json FILE.")]
+        [Description("Shard files written by llscape surface --shard i/n --json FILE (a grid) or llscape interpolate --shard i/n --json FILE (a line scan).")]
         public string[] Shards { get; init; } = Array.Empty<string>();
 
         /// <summary>JSON output.</summary>
@@ -35,10 +35,18 @@ public sealed class MergeCommand : Command<MergeCommand.Settings>
     /// <inheritdoc />
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
+        var outputs = new ProbeSettingsView(settings.Json, settings.Csv, settings.Plot);
+        if (settings.Shards.Length > 0 && LandscapeFiles.IsLineShard(settings.Shards[0]))
+        {
+            var line = LineMerge.Merge(settings.Shards.Select(LandscapeFiles.ReadLineShard).ToArray());
+            var losses = line.Points.Select(p => p.Loss).ToArray();
+            Spectre.Console.AnsiConsole.MarkupLine($"line: {line.Points.Count} points, BatchNorm: {line.BatchNorm}; loss: min {ProbeCommandSupport.F(losses.Min())}, max {ProbeCommandSupport.F(losses.Max())}");
+            ProbeCommandSupport.WriteOutputs(outputs, line, () => LandscapeFiles.LineCsv(line), path => LandscapePlots.Line(line, path));
+            return 0;
+        }
         var shards = settings.Shards.Select(LandscapeFiles.ReadShard).ToArray();
         var r = GridMerge.Merge(shards);
         SurfaceCommand.Report(r);
-        var outputs = new ProbeSettingsView(settings.Json, settings.Csv, settings.Plot);
         ProbeCommandSupport.WriteOutputs(outputs, r, () => LandscapeFiles.PlaneCsv(r), path => LandscapePlots.Plane(r, path));
         return 0;
     }

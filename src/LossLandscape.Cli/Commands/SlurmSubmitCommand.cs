@@ -16,7 +16,7 @@ namespace LossLandscape.Cli.Commands;
 public sealed class SlurmSubmitCommand : Command<SlurmSubmitCommand.Settings>
 {
     /// <summary>The commands that split, with what each task and the merge job do.</summary>
-    public const string Splittable = "surface (task i computes shard i/n with --shard, the merge job runs llscape merge)";
+    public const string Splittable = "surface (over its grid points) and interpolate (over its coefficients): task i runs the command with --shard i/n, the merge job runs llscape merge";
 
     /// <summary>Options.</summary>
     public sealed class Settings : CommandSettings
@@ -168,38 +168,44 @@ public sealed class SlurmSubmitCommand : Command<SlurmSubmitCommand.Settings>
         if (inner.Count == 0)
             throw new LossLandscapeException("Give the command to split after --, for example: llscape slurm submit --tasks 4 --dir jobs/surface -- surface --model ... --checkpoint ... --data ...");
         var command = inner[0];
-        if (command != "surface")
-            throw new LossLandscapeException($"'{command}' does not split into a Slurm job array; the commands that do: {Splittable}.");
-
         var args = inner.Skip(1).ToArray();
         foreach (var a in args)
             if (a == "--shard" || a.StartsWith("--shard=", StringComparison.Ordinal) || a.StartsWith("--shard:", StringComparison.Ordinal))
                 throw new LossLandscapeException("Leave --shard out: each array task gets its own --shard i/n.");
-        var surface = ParseSurface(args);
-        int points = GridSpec.Parse(surface.X, surface.Y).Count;
+        var (parts, what, files, parsed) = command switch
+        {
+            "surface" => Parse<SurfaceCommand.Settings>(command, args) is var s
+                ? (GridSpec.Parse(s.X, s.Y).Count, "grid points",
+                   new[] { ("--checkpoint", (string?)s.Checkpoint), ("--dir1", s.Dir1), ("--dir2", s.Dir2), ("--model-b", s.ModelB), ("--model-c", s.ModelC) }, (ProbeSettings)s)
+                : default,
+            "interpolate" => Parse<InterpolateCommand.Settings>(command, args) is var l
+                ? (Alphas.Parse(l.Alphas).Length, "coefficients", new[] { ("--from", (string?)l.From), ("--to", l.To) }, (ProbeSettings)l)
+                : default,
+            _ => throw new LossLandscapeException($"'{command}' does not split into a Slurm job array; the commands that do: {Splittable}."),
+        };
         int tasks = settings.Tasks!.Value;
-        if (tasks > points)
-            throw new LossLandscapeException($"--tasks {tasks} is more than the grid's {points} points: give --tasks {points} or fewer.");
-        foreach (var (name, file) in new[] { ("--checkpoint", surface.Checkpoint), ("--dir1", surface.Dir1), ("--dir2", surface.Dir2), ("--model-b", surface.ModelB), ("--model-c", surface.ModelC) })
+        if (tasks > parts)
+            throw new LossLandscapeException($"--tasks {tasks} is more than the {parts} {what} to split: give --tasks {parts} or fewer.");
+        foreach (var (name, file) in files)
             if (file is not null && !File.Exists(file))
                 throw new LossLandscapeException($"The file of {name}, '{file}', does not exist (paths are relative to {Environment.CurrentDirectory}, where the jobs run).");
 
         var dir = FullPath(settings.Dir!, "--dir");
         var cwd = Environment.CurrentDirectory;
-        foreach (var (what, path) in new[] { ("--dir", dir), ("the current folder", cwd) })
+        foreach (var (label, path) in new[] { ("--dir", dir), ("the current folder", cwd) })
             if (path.Any(c => char.IsWhiteSpace(c) || c is '"' or '$' or '`' or '\\' or '\''))
-                throw new LossLandscapeException($"The path of {what}, '{path}', holds a space or a shell character that #SBATCH lines cannot carry: choose a plain path.");
+                throw new LossLandscapeException($"The path of {label}, '{path}', holds a space or a shell character that #SBATCH lines cannot carry: choose a plain path.");
 
         var outputs = new List<string>();
-        if (surface.Json is not null) outputs.AddRange(new[] { "--json", surface.Json });
-        if (surface.Csv is not null) outputs.AddRange(new[] { "--csv", surface.Csv });
-        if (surface.Plot is not null) outputs.AddRange(new[] { "--plot", surface.Plot });
-        if (outputs.Count == 0) outputs.AddRange(new[] { "--json", Path.Combine(dir, "surface.json") });
+        if (parsed.Json is not null) outputs.AddRange(new[] { "--json", parsed.Json });
+        if (parsed.Csv is not null) outputs.AddRange(new[] { "--csv", parsed.Csv });
+        if (parsed.Plot is not null) outputs.AddRange(new[] { "--plot", parsed.Plot });
+        if (outputs.Count == 0) outputs.AddRange(new[] { "--json", Path.Combine(dir, command + ".json") });
         var taskArgs = new[] { command }.Concat(WithoutOptions(args, "--json", "--csv", "--plot")).ToArray();
 
         var options = new SlurmOptions(tasks, dir, cwd, settings.JobName ?? "llscape-" + command, settings.Partition, settings.Time, settings.Gres,
             settings.CpusPerTask, settings.Mem, settings.Account, settings.MaxRunning, settings.Setup, settings.Llscape ?? DefaultLlscape());
-        return SlurmScripts.Surface(options, taskArgs, outputs);
+        return SlurmScripts.Split(options, taskArgs, outputs);
     }
 
     /// <summary><paramref name="args"/> without the named value options (<c>--name VALUE</c>, <c>--name=VALUE</c>, <c>--name:VALUE</c>).</summary>
@@ -227,17 +233,17 @@ public sealed class SlurmSubmitCommand : Command<SlurmSubmitCommand.Settings>
         return SlurmScripts.Quote(dotnet) + " " + SlurmScripts.Quote(typeof(Program).Assembly.Location);
     }
 
-    /// <summary>Parses the surface arguments the way <c>llscape surface</c> does (same options, same checks) without running anything.</summary>
-    private static SurfaceCommand.Settings ParseSurface(string[] args)
+    /// <summary>Parses a command's arguments the way llscape does (same options, same checks) without running anything.</summary>
+    private static T Parse<T>(string command, string[] args) where T : CommandSettings
     {
-        SurfaceCommand.Settings? parsed = null;
+        T? parsed = null;
         var app = new CommandApp();
         app.Configure(config =>
         {
             config.PropagateExceptions();
             config.UseStrictParsing();
             config.ConfigureConsole(AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(TextWriter.Null) }));
-            config.AddDelegate<SurfaceCommand.Settings>("surface", (_, s, _) =>
+            config.AddDelegate<T>(command, (_, s, _) =>
             {
                 parsed = s;
                 return 0;
@@ -245,13 +251,13 @@ public sealed class SlurmSubmitCommand : Command<SlurmSubmitCommand.Settings>
         });
         try
         {
-            app.Run(new[] { "surface" }.Concat(args));
+            app.Run(new[] { command }.Concat(args));
         }
         catch (CommandAppException ex)
         {
-            throw new LossLandscapeException($"The surface command after -- is not valid: {ex.Message}");
+            throw new LossLandscapeException($"The {command} command after -- is not valid: {ex.Message}");
         }
-        return parsed ?? throw new LossLandscapeException("The surface command after -- is not valid (run llscape surface --help).");
+        return parsed ?? throw new LossLandscapeException($"The {command} command after -- is not valid (run llscape {command} --help).");
     }
 
     private static string FullPath(string path, string option)

@@ -24,7 +24,7 @@ public sealed record SlurmOptions(int Tasks, string Dir, string WorkingDirectory
 /// The two scripts of a split job: an array script whose task i runs part i of n, and a merge script, submitted with
 /// <c>--dependency=afterok</c> on the array, that merges the parts.
 /// </summary>
-/// <param name="Command">The llscape command that was split (surface).</param>
+/// <param name="Command">The llscape command that was split (surface or interpolate).</param>
 /// <param name="ArrayPath">Where the array script is written.</param>
 /// <param name="ArrayScript">The array script.</param>
 /// <param name="MergePath">Where the merge script is written.</param>
@@ -48,18 +48,20 @@ public static class SlurmScripts
     public const string TaskShard = "\"$SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT\"";
 
     /// <summary>
-    /// The plan of a surface split into <see cref="SlurmOptions.Tasks"/> shards: task i runs
-    /// <c>surface ... --shard i/n --json DIR/shards/shard-i.json</c>, the merge job runs <c>merge</c> over all shard
+    /// The plan of a command (surface, interpolate) split into <see cref="SlurmOptions.Tasks"/> shards: task i runs
+    /// <c>COMMAND ... --shard i/n --json DIR/shards/shard-i.json</c>, the merge job runs <c>merge</c> over all shard
     /// files into <paramref name="outputs"/>.
     /// </summary>
     /// <param name="options">The Slurm options.</param>
-    /// <param name="taskArgs">The surface arguments without --shard, --json, --csv and --plot (the command name first).</param>
+    /// <param name="taskArgs">The command's arguments without --shard, --json, --csv and --plot (the command name first).</param>
     /// <param name="outputs">The merged result's outputs as merge options (--json FILE, --csv FILE, --plot FILE).</param>
-    public static SlurmPlan Surface(SlurmOptions options, IReadOnlyList<string> taskArgs, IReadOnlyList<string> outputs)
+    public static SlurmPlan Split(SlurmOptions options, IReadOnlyList<string> taskArgs, IReadOnlyList<string> outputs)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(taskArgs);
         ArgumentNullException.ThrowIfNull(outputs);
+        if (taskArgs.Count == 0) throw new ArgumentException("The command name is missing.", nameof(taskArgs));
+        string command = taskArgs[0];
         var shards = Path.Combine(options.Dir, "shards");
         var parts = Enumerable.Range(0, options.Tasks).Select(i => Path.Combine(shards, $"shard-{i}.json")).ToArray();
         string n = options.Tasks.ToString(CultureInfo.InvariantCulture);
@@ -81,7 +83,7 @@ public static class SlurmScripts
         array.Append(Common(options));
         if (options.Gres is not null) array.Append(Sbatch("gres", options.Gres));
         if (options.CpusPerTask is int c) array.Append(Sbatch("cpus-per-task", c.ToString(CultureInfo.InvariantCulture)));
-        array.Append($"# Written by llscape slurm submit. Task i of this {n}-task array computes shard i/{n} of the surface into\n");
+        array.Append($"# Written by llscape slurm submit. Task i of this {n}-task array computes shard i/{n} of the {command} into\n");
         array.Append($"# {shards}/shard-i.json. A re-queued or re-run task resumes from the points it already wrote, and a\n");
         array.Append("# complete shard is not computed again: to finish missing shards, submit this whole script again.\n");
         array.Append("set -euo pipefail\n");
@@ -99,7 +101,7 @@ public static class SlurmScripts
         merge.Append(Sbatch("output", Path.Combine(options.Dir, "logs", "merge.out")));
         merge.Append(Sbatch("open-mode", "append"));
         merge.Append(Common(options));
-        merge.Append($"# Written by llscape slurm submit. Merges the {n} shards of the surface; submitted with\n");
+        merge.Append($"# Written by llscape slurm submit. Merges the {n} shards of the {command}; submitted with\n");
         merge.Append("# --dependency=afterok on the array job. Needs only the shard files (no checkpoint, no data).\n");
         merge.Append("set -euo pipefail\n");
         foreach (var line in options.Setup) merge.Append(line).Append('\n');
@@ -108,7 +110,7 @@ public static class SlurmScripts
         foreach (var o in outputs) merge.Append(' ').Append(Quote(o));
         merge.Append('\n');
 
-        return new SlurmPlan("surface", arrayPath, array.ToString(), mergePath, merge.ToString(), parts,
+        return new SlurmPlan(command, arrayPath, array.ToString(), mergePath, merge.ToString(), parts,
             outputs.Where((_, i) => i % 2 == 1).ToArray());
     }
 

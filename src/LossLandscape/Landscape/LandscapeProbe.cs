@@ -206,31 +206,14 @@ public sealed class LandscapeProbe
     {
         ArgumentNullException.ThrowIfNull(plane);
         ArgumentNullException.ThrowIfNull(grid);
-        using var h = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
-        void Text(string s) => h.AppendData(System.Text.Encoding.UTF8.GetBytes(s + "\n"));
-        void Bytes(Tensor t)
-        {
-            using var scope = NewDisposeScope();
-            var c = t.detach().cpu().contiguous();
-            Text($"{c.dtype}[{string.Join(",", c.shape)}]");
-            h.AppendData(c.bytes);
-        }
-        Text("llscape-grid-v1");
-        Text(grid.ToString());
-        Text(plane.Kind);
-        Bytes(plane.Origin);
-        Bytes(plane.D1);
-        Bytes(plane.D2);
-        Bytes(Train.Inputs);
-        Bytes(Train.Labels);
-        if (Test is not null)
-        {
-            Bytes(Test.Inputs);
-            Bytes(Test.Labels);
-        }
-        Text(Options.Loss.Name);
-        Text($"{PolicyName}:{Options.RecomputeBatchSize}:{Options.RecomputeBatches}");
-        return Convert.ToHexStringLower(h.GetHashAndReset());
+        using var h = new InputHash("llscape-grid-v1");
+        h.Text(grid.ToString());
+        h.Text(plane.Kind);
+        h.Bytes(plane.Origin);
+        h.Bytes(plane.D1);
+        h.Bytes(plane.D2);
+        h.Data(this);
+        return h.Finish();
     }
 
     /// <summary>(1 - a) x + a y, computed from the end points directly (exact at a = 0 and a = 1).</summary>

@@ -16,15 +16,16 @@ public enum ShardRunState
     AlreadyComplete,
 }
 
-/// <summary>The outcome of <see cref="ResumableShard.Run"/>.</summary>
+/// <summary>The outcome of <see cref="ResumableShard.Run"/> and <see cref="ResumableShard.RunLine"/>.</summary>
+/// <typeparam name="TShard">The shard type (<see cref="GridShard"/> or <see cref="LineShard"/>).</typeparam>
 /// <param name="Shard">The complete shard (as written to the shard file).</param>
 /// <param name="State">Whether it was computed, resumed or already there.</param>
 /// <param name="PointsBefore">Points found from an earlier run and not computed again.</param>
 /// <param name="PointsComputed">Points this run computed.</param>
-public sealed record ShardRun(GridShard Shard, ShardRunState State, int PointsBefore, int PointsComputed);
+public sealed record ShardRun<TShard>(TShard Shard, ShardRunState State, int PointsBefore, int PointsComputed);
 
 /// <summary>
-/// Computes one shard of a plane scan into a shard file so that a killed, re-queued or re-run task loses at most a few
+/// Computes one shard of a plane scan or a line scan into a shard file so that a killed, re-queued or re-run task loses at most a few
 /// seconds of work: completed points go to a partial file (<see cref="PartialPath"/>) as the scan proceeds, each
 /// write atomic (<see cref="AtomicFile"/>); a later run of the same shard with the same inputs (same fingerprint)
 /// reads them back and computes only the missing points; the complete shard file is written atomically at the end and
@@ -59,33 +60,62 @@ public static class ResumableShard
     /// point). Points of real models take longer than this, so each is saved as soon as it is done.
     /// </param>
     /// <exception cref="LossLandscapeException">The shard file's folder cannot be written.</exception>
-    public static ShardRun Run(LandscapeProbe probe, PlaneBasis plane, GridSpec grid, ShardSpec shard, string path, TimeSpan? saveInterval = null)
+    public static ShardRun<GridShard> Run(LandscapeProbe probe, PlaneBasis plane, GridSpec grid, ShardSpec shard, string path, TimeSpan? saveInterval = null)
     {
         ArgumentNullException.ThrowIfNull(probe);
         ArgumentNullException.ThrowIfNull(plane);
         ArgumentNullException.ThrowIfNull(grid);
         ArgumentNullException.ThrowIfNull(shard);
+        int expected = shard.PointsOf(grid.Count).Count;
+        string fingerprint = probe.Fingerprint(plane, grid);
+        return RunCore(path, saveInterval, LandscapeFiles.ReadShard,
+            s => s.Format == GridShard.FormatVersion && s.Fingerprint == fingerprint && s.Grid == grid && s.Shard == shard,
+            s => s.Points.Count, expected,
+            (before, save) => probe.ScanShard(plane, grid, shard, before?.Points, save));
+    }
+
+    /// <summary>
+    /// Computes shard <paramref name="shard"/> of the line scan from <paramref name="a"/> to <paramref name="b"/> at
+    /// <paramref name="alphas"/> into <paramref name="path"/> (<see cref="LineShards.Scan"/>), resuming from the
+    /// partial file of an interrupted run, like <see cref="Run"/>.
+    /// </summary>
+    /// <exception cref="LossLandscapeException">The shard file's folder cannot be written, or the inputs are not valid.</exception>
+    public static ShardRun<LineShard> RunLine(LandscapeProbe probe, ModelPoint a, ModelPoint b, IReadOnlyList<double> alphas, bool normPreserving,
+        ShardSpec shard, string path, TimeSpan? saveInterval = null)
+    {
+        ArgumentNullException.ThrowIfNull(probe);
+        ArgumentNullException.ThrowIfNull(alphas);
+        ArgumentNullException.ThrowIfNull(shard);
+        int expected = shard.PointsOf(alphas.Count).Count;
+        string fingerprint = LineShards.Fingerprint(probe, a, b, alphas, normPreserving);
+        return RunCore(path, saveInterval, LandscapeFiles.ReadLineShard,
+            s => s.Format == LineShard.FormatVersion && s.Fingerprint == fingerprint && s.Shard == shard && s.Alphas.SequenceEqual(alphas),
+            s => s.Points.Count, expected,
+            (before, save) => LineShards.Scan(probe, a, b, alphas, normPreserving, shard, before?.Points, save));
+    }
+
+    private static ShardRun<T> RunCore<T>(string path, TimeSpan? saveInterval, Func<string, T> read, Func<T, bool> matches, Func<T, int> count, int expected,
+        Func<T?, Action<T>, T> compute) where T : class
+    {
         ArgumentNullException.ThrowIfNull(path);
         var interval = saveInterval ?? TimeSpan.FromSeconds(1);
         if (interval < TimeSpan.Zero) throw new LossLandscapeException($"Save interval {interval} is negative.");
         AtomicFile.CheckWritable(path);
         var partial = PartialPath(path);
-        int expected = shard.PointsOf(grid.Count).Count;
-        string fingerprint = probe.Fingerprint(plane, grid);
-        bool Matches(GridShard s) => s.Format == GridShard.FormatVersion && s.Fingerprint == fingerprint && s.Grid == grid && s.Shard == shard;
 
-        var complete = TryRead(path);
-        if (complete is not null && Matches(complete) && complete.Points.Count == expected)
+        var complete = TryRead(path, read);
+        if (complete is not null && matches(complete) && count(complete) == expected)
         {
             DeleteQuietly(partial);
-            return new ShardRun(complete, ShardRunState.AlreadyComplete, expected, 0);
+            return new ShardRun<T>(complete, ShardRunState.AlreadyComplete, expected, 0);
         }
 
-        var before = TryRead(partial);
-        IReadOnlyList<GridPointValue> done = before is not null && Matches(before) ? before.Points : Array.Empty<GridPointValue>();
+        var before = TryRead(partial, read);
+        if (before is not null && !matches(before)) before = null;
+        int reused = before is null ? 0 : count(before);
         var clock = Stopwatch.StartNew();
         int computed = 0;
-        var result = probe.ScanShard(plane, grid, shard, done, sofar =>
+        var result = compute(before, sofar =>
         {
             computed++;
             if (clock.Elapsed < interval) return;
@@ -94,16 +124,16 @@ public static class ResumableShard
         });
         LandscapeFiles.WriteJson(path, result);
         DeleteQuietly(partial);
-        return new ShardRun(result, done.Count > 0 ? ShardRunState.Resumed : ShardRunState.Computed, done.Count, computed);
+        return new ShardRun<T>(result, reused > 0 ? ShardRunState.Resumed : ShardRunState.Computed, reused, computed);
     }
 
     /// <summary>Reads a shard or partial file, or null when it is missing or not a readable shard (a file of another kind is replaced, never merged).</summary>
-    private static GridShard? TryRead(string path)
+    private static T? TryRead<T>(string path, Func<string, T> read) where T : class
     {
         if (!File.Exists(path)) return null;
         try
         {
-            return LandscapeFiles.ReadShard(path);
+            return read(path);
         }
         catch (LossLandscapeException)
         {

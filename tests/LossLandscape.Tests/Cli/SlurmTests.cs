@@ -65,9 +65,9 @@ public class SlurmTests
     }
 
     [Theory]
-    [InlineData("train", "'train' does not split*the commands that do: surface*")]
+    [InlineData("train", "'train' does not split*the commands that do: surface*interpolate*")]
     [InlineData("--shard", "Leave --shard out*")]
-    [InlineData("--tasks", "--tasks 10 is more than the grid's 9 points*")]
+    [InlineData("--tasks", "--tasks 10 is more than the 9 grid points to split*")]
     [InlineData("--checkpoint", "The file of --checkpoint*does not exist*")]
     [InlineData("--bogus", "The surface command after -- is not valid*bogus*")]
     [InlineData("none", "Give the command to split after --*")]
@@ -160,6 +160,24 @@ public class SlurmTests
         Bash(Path.Combine(job, "array.sbatch"), ("SLURM_ARRAY_TASK_ID", "1"), ("SLURM_ARRAY_TASK_COUNT", "2")).Should().Contain("already complete");
         Bash(Path.Combine(job, "merge.sbatch"));
         File.ReadAllBytes(merged).Should().Equal(File.ReadAllBytes(single));
+    }
+
+    [Fact]
+    public void Interpolate_SplitsOverItsCoefficients_AndTheMergeWritesTheLine()
+    {
+        var (dir, checkpoint, data) = Files();
+        var job = Path.Combine(dir, "job");
+        string[] line = { "interpolate", "--model", "mlp:4-5-3", "--from", checkpoint, "--to", checkpoint, "--data", data, "--alphas", "-1:2:7", "--csv", "line.csv" };
+        var (code, output, err) = CliTests.Run(Submit(new[] { "--tasks", "3", "--dir", job, "--llscape", "llscape", "--dry-run" }, line));
+        code.Should().Be(0, err);
+        output.Should().Contain("#SBATCH --array=0-2\n").And.Contain("shard i/3 of the interpolate");
+        output.Split('\n').Single(l => l.StartsWith("llscape interpolate", StringComparison.Ordinal))
+            .Should().Contain("--alphas -1:2:7 --shard \"$SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT\" --json").And.NotContain("line.csv");
+        output.Split('\n').Single(l => l.StartsWith("llscape merge", StringComparison.Ordinal)).Should().EndWith("shard-2.json --csv line.csv");
+
+        var (code2, _, err2) = CliTests.Run(Submit(new[] { "--tasks", "8", "--dir", job, "--dry-run" }, line));
+        code2.Should().Be(2);
+        err2.Should().Contain("--tasks 8 is more than the 7 coefficients to split");
     }
 
     [Fact]

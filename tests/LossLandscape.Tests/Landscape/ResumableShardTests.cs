@@ -107,6 +107,54 @@ public class ResumableShardTests
         ResumableShard.Run(probe, plane, grid, shard, path, TimeSpan.Zero).State.Should().Be(ShardRunState.Computed);
     }
 
+    /// <summary>Throws at the n-th progress report (a line scan reports once per point, before the point is saved).</summary>
+    private sealed class KillAtReport(int n) : IProgress<ProbeProgress>
+    {
+        private int reports;
+
+        public void Report(ProbeProgress value)
+        {
+            if (++reports == n) throw new OperationCanceledException($"killed at report {n}");
+        }
+    }
+
+    [Fact]
+    public void LineShards_KilledAndResumed_MergeIntoTheSingleProcessLine_Exactly_AndMergeNamesMissingShards()
+    {
+        var model = BatchNormNet(3);
+        var space = new ParameterSpace(model);
+        var data = Toy(p: 24);
+        var options = new ProbeOptions { BatchNorm = BatchNormPolicy.InterpolateStatistics };
+        var probe = new LandscapeProbe(model, data, Toy(p: 12, seed: 7), options, space);
+        var a = ModelPoint.Capture(space);
+        var b = ModelPoint.Capture(new ParameterSpace(BatchNormNet(4)));
+        var alphas = Alphas.Linspace(-0.5, 1.5, 9);
+        var single = probe.Interpolate(a, b, alphas, normPreserving: true);
+
+        var dir = TestUtil.TempDir();
+        var paths = Enumerable.Range(0, 3).Select(i => Path.Combine(dir, $"line-{i}.json")).ToArray();
+        var killer = new LandscapeProbe(model, data, probe.Test, options with { Progress = new KillAtReport(3) }, space);
+        FluentActions.Invoking(() => ResumableShard.RunLine(killer, a, b, alphas, true, new ShardSpec(1, 3), paths[1], TimeSpan.Zero))
+            .Should().Throw<OperationCanceledException>();
+        LandscapeFiles.ReadLineShard(ResumableShard.PartialPath(paths[1])).Points.Select(p => p.Index).Should().Equal(1, 4);
+        LandscapeFiles.IsLineShard(ResumableShard.PartialPath(paths[1])).Should().BeTrue();
+        var resumed = ResumableShard.RunLine(probe, a, b, alphas, true, new ShardSpec(1, 3), paths[1], TimeSpan.Zero);
+        resumed.State.Should().Be(ShardRunState.Resumed);
+        resumed.PointsBefore.Should().Be(2);
+        resumed.PointsComputed.Should().Be(1);
+        for (int i = 0; i < 3; i += 2) ResumableShard.RunLine(probe, a, b, alphas, true, new ShardSpec(i, 3), paths[i], TimeSpan.Zero).State.Should().Be(ShardRunState.Computed);
+        ResumableShard.RunLine(probe, a, b, alphas, true, new ShardSpec(2, 3), paths[2], TimeSpan.Zero).State.Should().Be(ShardRunState.AlreadyComplete);
+
+        var merged = LineMerge.Merge(paths.Reverse().Select(LandscapeFiles.ReadLineShard).ToArray());
+        LandscapeFiles.ToJson(merged).Should().Be(LandscapeFiles.ToJson(single));
+        FluentActions.Invoking(() => LineMerge.Merge(new[] { LandscapeFiles.ReadLineShard(paths[0]) }))
+            .Should().Throw<LossLandscapeException>().WithMessage("Shards missing: 1/3, 2/3*");
+        var plain = LineShards.Scan(probe, a, b, alphas, false, new ShardSpec(1, 3));
+        FluentActions.Invoking(() => LineMerge.Merge(new[] { LandscapeFiles.ReadLineShard(paths[0]), plain, LandscapeFiles.ReadLineShard(paths[2]) }))
+            .Should().Throw<LossLandscapeException>().WithMessage("*different inputs*");
+        LandscapeFiles.IsLineShard(paths[0]).Should().BeTrue();
+    }
+
     [Fact]
     public void ScanShard_RejectsDonePointsOfAnotherShard()
     {
