@@ -13,7 +13,7 @@ public sealed class MergeCommand : Command<MergeCommand.Settings>
     {
         /// <summary>Shard files.</summary>
         [CommandArgument(0, "<SHARDS>")]
-        [Description("Shard files written by llscape surface --shard i/n --json FILE (a grid) or llscape interpolate --shard i/n --json FILE (a line scan).")]
+        [Description("Shard files written by llscape surface --shard i/n --json FILE (a grid) or llscape interpolate --shard i/n --json FILE (a line scan); or the run folders of llscape train runs that differ only in --seed (a table of their final metrics with mean and standard deviation).")]
         public string[] Shards { get; init; } = Array.Empty<string>();
 
         /// <summary>JSON output.</summary>
@@ -36,6 +36,16 @@ public sealed class MergeCommand : Command<MergeCommand.Settings>
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var outputs = new ProbeSettingsView(settings.Json, settings.Csv, settings.Plot);
+        if (settings.Shards.Length > 0 && settings.Shards.All(Directory.Exists))
+        {
+            if (settings.Plot is not null) throw new LossLandscapeException("--plot applies to grids and lines; for training runs give --json or --csv.");
+            var summary = RunSummary.Read(settings.Shards);
+            foreach (var run in summary.Runs.Append(summary.Mean).Append(summary.Std))
+                Spectre.Console.AnsiConsole.MarkupLine(Spectre.Console.Markup.Escape(
+                    $"{run.Run}: step {run.Step}, train loss {ProbeCommandSupport.F(run.TrainLoss)}, train accuracy {ProbeCommandSupport.F(run.TrainAccuracy)}, test loss {ProbeCommandSupport.F(run.TestLoss)}, test accuracy {ProbeCommandSupport.F(run.TestAccuracy)}"));
+            ProbeCommandSupport.WriteOutputs(outputs, summary, summary.ToCsv, null);
+            return 0;
+        }
         if (settings.Shards.Length > 0 && LandscapeFiles.IsLineShard(settings.Shards[0]))
         {
             var line = LineMerge.Merge(settings.Shards.Select(LandscapeFiles.ReadLineShard).ToArray());

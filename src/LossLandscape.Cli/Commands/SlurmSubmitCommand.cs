@@ -16,7 +16,7 @@ namespace LossLandscape.Cli.Commands;
 public sealed class SlurmSubmitCommand : Command<SlurmSubmitCommand.Settings>
 {
     /// <summary>The commands that split, with what each task and the merge job do.</summary>
-    public const string Splittable = "surface (over its grid points) and interpolate (over its coefficients): task i runs the command with --shard i/n, the merge job runs llscape merge";
+    public const string Splittable = "surface (over its grid points) and interpolate (over its coefficients), where task i runs the command with --shard i/n and the merge job runs llscape merge; and train (over seeds), where task i trains seed --seed + i into OUT/seed-S and the merge job summarizes the runs";
 
     /// <summary>Options.</summary>
     public sealed class Settings : CommandSettings
@@ -169,6 +169,7 @@ public sealed class SlurmSubmitCommand : Command<SlurmSubmitCommand.Settings>
             throw new LossLandscapeException("Give the command to split after --, for example: llscape slurm submit --tasks 4 --dir jobs/surface -- surface --model ... --checkpoint ... --data ...");
         var command = inner[0];
         var args = inner.Skip(1).ToArray();
+        if (command == "train") return PlanSeeds(settings, args);
         foreach (var a in args)
             if (a == "--shard" || a.StartsWith("--shard=", StringComparison.Ordinal) || a.StartsWith("--shard:", StringComparison.Ordinal))
                 throw new LossLandscapeException("Leave --shard out: each array task gets its own --shard i/n.");
@@ -191,10 +192,7 @@ public sealed class SlurmSubmitCommand : Command<SlurmSubmitCommand.Settings>
                 throw new LossLandscapeException($"The file of {name}, '{file}', does not exist (paths are relative to {Environment.CurrentDirectory}, where the jobs run).");
 
         var dir = FullPath(settings.Dir!, "--dir");
-        var cwd = Environment.CurrentDirectory;
-        foreach (var (label, path) in new[] { ("--dir", dir), ("the current folder", cwd) })
-            if (path.Any(c => char.IsWhiteSpace(c) || c is '"' or '$' or '`' or '\\' or '\''))
-                throw new LossLandscapeException($"The path of {label}, '{path}', holds a space or a shell character that #SBATCH lines cannot carry: choose a plain path.");
+        CheckPlain(dir);
 
         var outputs = new List<string>();
         if (parsed.Json is not null) outputs.AddRange(new[] { "--json", parsed.Json });
@@ -203,9 +201,35 @@ public sealed class SlurmSubmitCommand : Command<SlurmSubmitCommand.Settings>
         if (outputs.Count == 0) outputs.AddRange(new[] { "--json", Path.Combine(dir, command + ".json") });
         var taskArgs = new[] { command }.Concat(WithoutOptions(args, "--json", "--csv", "--plot")).ToArray();
 
-        var options = new SlurmOptions(tasks, dir, cwd, settings.JobName ?? "llscape-" + command, settings.Partition, settings.Time, settings.Gres,
-            settings.CpusPerTask, settings.Mem, settings.Account, settings.MaxRunning, settings.Setup, settings.Llscape ?? DefaultLlscape());
+        var options = Options(settings, command, dir);
         return SlurmScripts.Split(options, taskArgs, outputs);
+    }
+
+    /// <summary>A training run repeated over --tasks seeds (the command's --seed is the first), each into OUT/seed-S.</summary>
+    private static SlurmPlan PlanSeeds(Settings settings, string[] args)
+    {
+        if (args.Contains("--resume"))
+            throw new LossLandscapeException("Leave --resume out: each task resumes its run from its latest checkpoint by itself.");
+        var train = Parse<TrainCommand.Settings>("train", args);
+        if (string.IsNullOrWhiteSpace(train.Out))
+            throw new LossLandscapeException("Give the train command --out DIR: the runs go to DIR/seed-S, one per seed.");
+        var dir = FullPath(settings.Dir!, "--dir");
+        CheckPlain(dir);
+        var options = Options(settings, "train", dir);
+        var outputs = new[] { "--json", Path.Combine(train.Out, "seeds.json"), "--csv", Path.Combine(train.Out, "seeds.csv") };
+        var taskArgs = new[] { "train" }.Concat(WithoutOptions(args, "--seed", "--out")).ToArray();
+        return SlurmScripts.Seeds(options, taskArgs, train.Seed, train.Out, outputs);
+    }
+
+    private static SlurmOptions Options(Settings settings, string command, string dir) =>
+        new(settings.Tasks!.Value, dir, Environment.CurrentDirectory, settings.JobName ?? "llscape-" + command, settings.Partition, settings.Time, settings.Gres,
+            settings.CpusPerTask, settings.Mem, settings.Account, settings.MaxRunning, settings.Setup, settings.Llscape ?? DefaultLlscape());
+
+    private static void CheckPlain(string dir)
+    {
+        foreach (var (label, path) in new[] { ("--dir", dir), ("the current folder", Environment.CurrentDirectory) })
+            if (path.Any(c => char.IsWhiteSpace(c) || c is '"' or '$' or '`' or '\\' or '\''))
+                throw new LossLandscapeException($"The path of {label}, '{path}', holds a space or a shell character that #SBATCH lines cannot carry: choose a plain path.");
     }
 
     /// <summary><paramref name="args"/> without the named value options (<c>--name VALUE</c>, <c>--name=VALUE</c>, <c>--name:VALUE</c>).</summary>

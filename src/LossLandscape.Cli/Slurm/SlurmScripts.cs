@@ -29,12 +29,12 @@ public sealed record SlurmOptions(int Tasks, string Dir, string WorkingDirectory
 /// <param name="ArrayScript">The array script.</param>
 /// <param name="MergePath">Where the merge script is written.</param>
 /// <param name="MergeScript">The merge script.</param>
-/// <param name="PartPaths">The part files the tasks write, in task order.</param>
+/// <param name="PartPaths">The part files (or run folders) the tasks write, in task order.</param>
 /// <param name="Outputs">What the merge job writes (the command's --json, --csv and --plot).</param>
 public sealed record SlurmPlan(string Command, string ArrayPath, string ArrayScript, string MergePath, string MergeScript,
     IReadOnlyList<string> PartPaths, IReadOnlyList<string> Outputs)
 {
-    /// <summary>The folder of the part files.</summary>
+    /// <summary>The folder of the part files (shard files, or run folders of a seeded training).</summary>
     public string PartsDir => Path.GetDirectoryName(PartPaths[0])!;
 
     /// <summary>The folder of the job logs.</summary>
@@ -65,13 +65,74 @@ public static class SlurmScripts
         var shards = Path.Combine(options.Dir, "shards");
         var parts = Enumerable.Range(0, options.Tasks).Select(i => Path.Combine(shards, $"shard-{i}.json")).ToArray();
         string n = options.Tasks.ToString(CultureInfo.InvariantCulture);
-        var arrayPath = Path.Combine(options.Dir, "array.sbatch");
-        var mergePath = Path.Combine(options.Dir, "merge.sbatch");
-
         var task = new StringBuilder(options.Llscape);
         foreach (var a in taskArgs) task.Append(' ').Append(Quote(a));
         task.Append(" --shard ").Append(TaskShard).Append(" --json ").Append(QuoteExpanding(Path.Combine(shards, "shard-$SLURM_ARRAY_TASK_ID.json")));
+        return Build(options, command,
+            new[]
+            {
+                $"Task i of this {n}-task array computes shard i/{n} of the {command} into",
+                $"{shards}/shard-i.json. A re-queued or re-run task resumes from the points it already wrote, and a",
+                "complete shard is not computed again: to finish missing shards, submit this whole script again.",
+            },
+            new[] { task.ToString() },
+            new[] { $"Merges the {n} shards of the {command}; submitted with --dependency=afterok on the array job.", "Needs only the shard files (no checkpoint, no data)." },
+            parts, outputs);
+    }
 
+    /// <summary>
+    /// The plan of a training run repeated over seeds: task i trains with <c>--seed BASE+i</c> into
+    /// <c>OUT/seed-(BASE+i)</c>, resuming from that folder's latest checkpoint when there is one; the merge job runs
+    /// <c>merge</c> over the run folders, which summarizes the seeds' final metrics.
+    /// </summary>
+    /// <param name="options">The Slurm options.</param>
+    /// <param name="taskArgs">The train arguments without --seed, --out and --resume (the command name first).</param>
+    /// <param name="baseSeed">The first seed.</param>
+    /// <param name="runs">The folder that receives the run folders seed-S (absolute or relative to the working directory).</param>
+    /// <param name="outputs">The summary's outputs as merge options (--json FILE, --csv FILE).</param>
+    public static SlurmPlan Seeds(SlurmOptions options, IReadOnlyList<string> taskArgs, long baseSeed, string runs, IReadOnlyList<string> outputs)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(taskArgs);
+        ArgumentNullException.ThrowIfNull(runs);
+        ArgumentNullException.ThrowIfNull(outputs);
+        string n = options.Tasks.ToString(CultureInfo.InvariantCulture);
+        string b = baseSeed.ToString(CultureInfo.InvariantCulture);
+        var parts = Enumerable.Range(0, options.Tasks).Select(i => Path.Combine(runs, $"seed-{baseSeed + i}")).ToArray();
+        var train = new StringBuilder(options.Llscape);
+        foreach (var a in taskArgs) train.Append(' ').Append(Quote(a));
+        train.Append(" --seed \"$seed\" --out \"$out\"");
+        var body = new[]
+        {
+            $"seed=$(({b} + SLURM_ARRAY_TASK_ID))",
+            $"out={QuoteExpanding(Path.Combine(runs, "seed-$seed"))}",
+            "if [ -f \"$out/checkpoints/latest.json\" ]; then",
+            $"  exec {train} --resume",
+            "fi",
+            "if [ -e \"$out\" ]; then",
+            "  echo \"llscape: $out holds no checkpoint to resume from; moved to $out.incomplete.$SLURM_JOB_ID\" >&2",
+            "  mv \"$out\" \"$out.incomplete.$SLURM_JOB_ID\"",
+            "fi",
+            $"exec {train}",
+        };
+        return Build(options, "train",
+            new[]
+            {
+                $"Task i of this {n}-task array trains seed {b}+i into {runs}/seed-SEED. A re-queued or re-run",
+                "task resumes from the run's latest checkpoint (write them with --checkpoint-every K); a finished run",
+                "only reports itself. To finish missing seeds, submit this whole script again.",
+            },
+            body,
+            new[] { $"Summarizes the {n} runs (final metrics per seed, mean and spread); submitted with", "--dependency=afterok on the array job." },
+            parts, outputs);
+    }
+
+    private static SlurmPlan Build(SlurmOptions options, string command, IReadOnlyList<string> arrayNote, IReadOnlyList<string> body,
+        IReadOnlyList<string> mergeNote, IReadOnlyList<string> parts, IReadOnlyList<string> outputs)
+    {
+        string n = options.Tasks.ToString(CultureInfo.InvariantCulture);
+        var arrayPath = Path.Combine(options.Dir, "array.sbatch");
+        var mergePath = Path.Combine(options.Dir, "merge.sbatch");
         var array = new StringBuilder();
         array.Append("#!/bin/bash\n");
         array.Append(Sbatch("job-name", options.JobName));
@@ -83,16 +144,15 @@ public static class SlurmScripts
         array.Append(Common(options));
         if (options.Gres is not null) array.Append(Sbatch("gres", options.Gres));
         if (options.CpusPerTask is int c) array.Append(Sbatch("cpus-per-task", c.ToString(CultureInfo.InvariantCulture)));
-        array.Append($"# Written by llscape slurm submit. Task i of this {n}-task array computes shard i/{n} of the {command} into\n");
-        array.Append($"# {shards}/shard-i.json. A re-queued or re-run task resumes from the points it already wrote, and a\n");
-        array.Append("# complete shard is not computed again: to finish missing shards, submit this whole script again.\n");
+        array.Append("# Written by llscape slurm submit. ");
+        for (int i = 0; i < arrayNote.Count; i++) array.Append(i == 0 ? "" : "# ").Append(arrayNote[i]).Append('\n');
         array.Append("set -euo pipefail\n");
         array.Append($"if [ \"${{SLURM_ARRAY_TASK_COUNT:-}}\" != \"{n}\" ]; then\n");
         array.Append($"  echo \"llscape: this script is a {n}-task array (SLURM_ARRAY_TASK_COUNT=${{SLURM_ARRAY_TASK_COUNT:-unset}}); submit it whole: sbatch {Quote(arrayPath)}\" >&2\n");
         array.Append("  exit 2\n");
         array.Append("fi\n");
         foreach (var line in options.Setup) array.Append(line).Append('\n');
-        array.Append(task).Append('\n');
+        foreach (var line in body) array.Append(line).Append('\n');
 
         var merge = new StringBuilder();
         merge.Append("#!/bin/bash\n");
@@ -101,8 +161,8 @@ public static class SlurmScripts
         merge.Append(Sbatch("output", Path.Combine(options.Dir, "logs", "merge.out")));
         merge.Append(Sbatch("open-mode", "append"));
         merge.Append(Common(options));
-        merge.Append($"# Written by llscape slurm submit. Merges the {n} shards of the {command}; submitted with\n");
-        merge.Append("# --dependency=afterok on the array job. Needs only the shard files (no checkpoint, no data).\n");
+        merge.Append("# Written by llscape slurm submit. ");
+        for (int i = 0; i < mergeNote.Count; i++) merge.Append(i == 0 ? "" : "# ").Append(mergeNote[i]).Append('\n');
         merge.Append("set -euo pipefail\n");
         foreach (var line in options.Setup) merge.Append(line).Append('\n');
         merge.Append(options.Llscape).Append(" merge");

@@ -65,7 +65,7 @@ public class SlurmTests
     }
 
     [Theory]
-    [InlineData("train", "'train' does not split*the commands that do: surface*interpolate*")]
+    [InlineData("spectrum", "'spectrum' does not split*the commands that do: surface*interpolate*train*")]
     [InlineData("--shard", "Leave --shard out*")]
     [InlineData("--tasks", "--tasks 10 is more than the 9 grid points to split*")]
     [InlineData("--checkpoint", "The file of --checkpoint*does not exist*")]
@@ -78,7 +78,7 @@ public class SlurmTests
         var slurm = new[] { "--tasks", what == "--tasks" ? "10" : "2", "--dir", job, "--sbatch", "/nonexistent/sbatch" };
         string[] command = what switch
         {
-            "train" => new[] { "train", "--model", "mlp:4-5-3" },
+            "spectrum" => new[] { "spectrum", "--model", "mlp:4-5-3" },
             "--shard" => Surface(checkpoint, data, "--shard", "0/2"),
             "--checkpoint" => Surface(Path.Combine(dir, "missing.safetensors"), data),
             "--bogus" => Surface(checkpoint, data, "--bogus"),
@@ -144,17 +144,6 @@ public class SlurmTests
         code.Should().Be(2, "/bin/true prints no job id");
         err.Should().Contain("did not print a job id");
 
-        string Bash(string script, params (string, string)[] env)
-        {
-            var psi = new ProcessStartInfo("bash", script) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Environment.CurrentDirectory };
-            foreach (var (k, v) in env) psi.Environment[k] = v;
-            using var p = Process.Start(psi)!;
-            var o = p.StandardOutput.ReadToEndAsync();
-            var e = p.StandardError.ReadToEnd();
-            p.WaitForExit();
-            p.ExitCode.Should().Be(0, e);
-            return o.Result;
-        }
         for (int i = 0; i < 2; i++)
             Bash(Path.Combine(job, "array.sbatch"), ("SLURM_ARRAY_TASK_ID", $"{i}"), ("SLURM_ARRAY_TASK_COUNT", "2")).Should().Contain($"shard {i}/2:");
         Bash(Path.Combine(job, "array.sbatch"), ("SLURM_ARRAY_TASK_ID", "1"), ("SLURM_ARRAY_TASK_COUNT", "2")).Should().Contain("already complete");
@@ -178,6 +167,56 @@ public class SlurmTests
         var (code2, _, err2) = CliTests.Run(Submit(new[] { "--tasks", "8", "--dir", job, "--dry-run" }, line));
         code2.Should().Be(2);
         err2.Should().Contain("--tasks 8 is more than the 7 coefficients to split");
+    }
+
+    [Fact]
+    public void Train_SplitsOverSeeds_TasksResumeOrReport_AndTheMergeSummarizesTheRuns()
+    {
+        var (dir, _, data) = Files();
+        var job = Path.Combine(dir, "job");
+        var runs = Path.Combine(dir, "runs");
+        string[] train = { "train", "--model", "mlp:4-5-3", "--data", data, "--epochs", "2", "--batch-size", "8", "--checkpoint-every", "2", "--seed", "5", "--out", runs, "--threads", "1" };
+        var (code, output, err) = CliTests.Run(Submit(new[] { "--tasks", "2", "--dir", job, "--llscape", "llscape", "--dry-run" }, train));
+        code.Should().Be(0, err);
+        output.Should().Contain("seed=$((5 + SLURM_ARRAY_TASK_ID))\n").And.Contain($"out=\"{runs}/seed-$seed\"\n");
+        output.Split('\n').Where(l => l.Contains("llscape train", StringComparison.Ordinal)).Should().HaveCount(2)
+            .And.AllSatisfy(l => l.Should().Contain("--checkpoint-every 2 --threads 1 --seed \"$seed\" --out \"$out\"").And.NotContain("--seed 5"));
+        output.Should().Contain($"llscape merge {runs}/seed-5 {runs}/seed-6 --json {runs}/seeds.json --csv {runs}/seeds.csv");
+        CliTests.Run(Submit(new[] { "--tasks", "2", "--dir", job, "--dry-run" }, train.Append("--resume").ToArray())).Err.Should().Contain("Leave --resume out");
+        CliTests.Run(Submit(new[] { "--tasks", "2", "--dir", job, "--dry-run" }, train.Take(train.Length - 4).ToArray())).Err.Should().Contain("Give the train command --out DIR");
+
+        var llscape = Path.Combine(AppContext.BaseDirectory, "llscape.dll");
+        CliTests.Run(Submit(new[] { "--tasks", "2", "--dir", job, "--llscape", $"dotnet {llscape}", "--sbatch", "/bin/true" }, train)).Code.Should().Be(2);
+        // Seed 6 was killed before its first checkpoint: its folder is moved aside and the run starts again.
+        Directory.CreateDirectory(Path.Combine(runs, "seed-6"));
+        File.WriteAllText(Path.Combine(runs, "seed-6", "options.json"), "{}");
+        for (int i = 0; i < 2; i++) Bash(Path.Combine(job, "array.sbatch"), ("SLURM_ARRAY_TASK_ID", $"{i}"), ("SLURM_ARRAY_TASK_COUNT", "2"), ("SLURM_JOB_ID", "77"));
+        Directory.Exists(Path.Combine(runs, "seed-6.incomplete.77")).Should().BeTrue();
+        var again = Bash(Path.Combine(job, "array.sbatch"), ("SLURM_ARRAY_TASK_ID", "0"), ("SLURM_ARRAY_TASK_COUNT", "2"), ("SLURM_JOB_ID", "78"));
+        again.Should().Contain("from step 6").And.Contain("Training finished");
+        Bash(Path.Combine(job, "merge.sbatch"));
+        var csv = File.ReadAllLines(Path.Combine(runs, "seeds.csv"));
+        csv.Should().HaveCount(5);
+        csv[1].Should().StartWith($"{runs}/seed-5,5,6,");
+        csv[2].Should().StartWith($"{runs}/seed-6,6,6,");
+        csv[3].Should().StartWith("mean,,6,");
+        csv[1].Should().NotBe(csv[2].Replace("seed-6,6", "seed-5,5", StringComparison.Ordinal), "two seeds train two different models");
+
+        var (code2, _, err2) = CliTests.Run("merge", Path.Combine(runs, "seed-5"), Path.Combine(runs, "seed-6.incomplete.77"));
+        code2.Should().Be(2);
+        err2.Should().Contain("Runs missing or unfinished").And.Contain("seed-6.incomplete.77");
+    }
+
+    private static string Bash(string script, params (string, string)[] env)
+    {
+        var psi = new ProcessStartInfo("bash", script) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Environment.CurrentDirectory };
+        foreach (var (k, v) in env) psi.Environment[k] = v;
+        using var p = Process.Start(psi)!;
+        var o = p.StandardOutput.ReadToEndAsync();
+        var e = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        p.ExitCode.Should().Be(0, e);
+        return o.Result;
     }
 
     [Fact]
