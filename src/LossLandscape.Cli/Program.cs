@@ -48,7 +48,7 @@ public static class Program
             config.AddCommand<SurfaceCommand>("surface")
                 .WithDescription("Loss on a plane around a model (filter-normalized, random, given directions or three models); --shard i/n for one shard.");
             config.AddCommand<MergeCommand>("merge")
-                .WithDescription("Merge the shards of a surface into one grid, or those of an interpolation into one line.");
+                .WithDescription("Merge the shards of a surface into one grid or those of an interpolation into one line; or summarize training runs that differ only in their seed.");
             config.AddBranch("slurm", slurm =>
             {
                 slurm.SetDescription("Run a command on a Slurm cluster as a job array plus a merge job.");

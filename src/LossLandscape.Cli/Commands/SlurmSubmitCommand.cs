@@ -23,12 +23,12 @@ public sealed class SlurmSubmitCommand : Command<SlurmSubmitCommand.Settings>
     {
         /// <summary>Array size.</summary>
         [CommandOption("--tasks <N>")]
-        [Description("Tasks of the job array: the command is split into N parts (shards), task i computes part i.")]
+        [Description("Tasks of the job array: N shards of a surface or interpolate (task i computes shard i), or N seeds of a train run (task i trains --seed + i).")]
         public int? Tasks { get; init; }
 
         /// <summary>Job folder.</summary>
         [CommandOption("--dir <DIR>")]
-        [Description("Job folder for array.sbatch, merge.sbatch, shards/ and logs/, on a file system every node sees. Submitting again into the same folder skips the shards already complete.")]
+        [Description("Job folder for array.sbatch, merge.sbatch, shards/ and logs/, on a file system every node sees. Submitting again into the same folder skips the shards (or training runs) already complete.")]
         public string? Dir { get; init; }
 
         /// <summary>Partition.</summary>

@@ -148,7 +148,7 @@ public static class SlurmScripts
         for (int i = 0; i < arrayNote.Count; i++) array.Append(i == 0 ? "" : "# ").Append(arrayNote[i]).Append('\n');
         array.Append("set -euo pipefail\n");
         array.Append($"if [ \"${{SLURM_ARRAY_TASK_COUNT:-}}\" != \"{n}\" ]; then\n");
-        array.Append($"  echo \"llscape: this script is a {n}-task array (SLURM_ARRAY_TASK_COUNT=${{SLURM_ARRAY_TASK_COUNT:-unset}}); submit it whole: sbatch {Quote(arrayPath)}\" >&2\n");
+        array.Append($"  echo \"llscape: this script is an array of {n} tasks (SLURM_ARRAY_TASK_COUNT=${{SLURM_ARRAY_TASK_COUNT:-unset}}); submit it whole: sbatch {Quote(arrayPath)}\" >&2\n");
         array.Append("  exit 2\n");
         array.Append("fi\n");
         foreach (var line in options.Setup) array.Append(line).Append('\n');
