@@ -37,14 +37,13 @@ public sealed record RunSummary(IReadOnlyList<RunFinal> Runs, RunFinal Mean, Run
         var runs = new List<RunFinal>();
         foreach (var f in folders)
         {
-            var options = TrainingOptions.Load(Path.Combine(f, "options.json"));
-            var key = JsonNode.Parse((options with { Seed = 0, Device = "", Threads = null }).ToJson())!.ToJsonString();
+            var (seed, key) = SeedAndRest(Path.Combine(f, "options.json"));
             reference ??= key;
             if (key != reference)
                 throw new LossLandscapeException($"Run '{f}' was trained with other options than '{folders[0]}' (not only another seed); merge runs of one split only.");
             var last = TrainingHistory.FromJson(File.ReadAllText(Path.Combine(f, "history.json"))).LastOrDefault(r => r.TrainLoss is not null)
                 ?? throw new LossLandscapeException($"Run '{f}' has no evaluated step in history.json.");
-            runs.Add(new RunFinal(f, options.Seed, last.Step, last.TrainLoss, last.TrainAccuracy, last.TestLoss, last.TestAccuracy));
+            runs.Add(new RunFinal(f, seed, last.Step, last.TrainLoss, last.TrainAccuracy, last.TestLoss, last.TestAccuracy));
         }
         double? Mean(Func<RunFinal, double?> m) => runs.All(r => m(r) is not null) ? runs.Average(r => m(r)!.Value) : null;
         double? Std(Func<RunFinal, double?> m)
@@ -57,6 +56,47 @@ public sealed record RunSummary(IReadOnlyList<RunFinal> Runs, RunFinal Mean, Run
         return new RunSummary(runs,
             new RunFinal("mean", 0, step, Mean(r => r.TrainLoss), Mean(r => r.TrainAccuracy), Mean(r => r.TestLoss), Mean(r => r.TestAccuracy)),
             new RunFinal("std", 0, step, Std(r => r.TrainLoss), Std(r => r.TrainAccuracy), Std(r => r.TestLoss), Std(r => r.TestAccuracy)));
+    }
+
+    /// <summary>
+    /// The seed in a run's <c>options.json</c>, and the rest of the options as canonical JSON without the seed, the
+    /// device and the thread count (what runs of one split may differ in).
+    /// </summary>
+    private static (long Seed, string Others) SeedAndRest(string path)
+    {
+        JsonNode? root;
+        try
+        {
+            root = JsonNode.Parse(File.ReadAllText(path));
+        }
+        catch (System.Text.Json.JsonException ex)
+        {
+            throw new LossLandscapeException($"'{path}' is not valid JSON ({ex.Message}).");
+        }
+        long? seed = null;
+        void Strip(JsonNode? node)
+        {
+            if (node is JsonObject o)
+            {
+                foreach (var name in o.Select(kv => kv.Key).ToArray())
+                {
+                    if (name.Equals("seed", StringComparison.OrdinalIgnoreCase))
+                    {
+                        if (seed is null && o[name] is JsonValue v && v.TryGetValue<long>(out var s)) seed = s;
+                        o.Remove(name);
+                    }
+                    else if (name.Equals("device", StringComparison.OrdinalIgnoreCase) || name.Equals("threads", StringComparison.OrdinalIgnoreCase)) o.Remove(name);
+                    else Strip(o[name]);
+                }
+            }
+            else if (node is JsonArray a)
+            {
+                foreach (var item in a) Strip(item);
+            }
+        }
+        Strip(root);
+        if (seed is null) throw new LossLandscapeException($"'{path}' names no seed; it is not the options.json of an llscape train run.");
+        return (seed.Value, root!.ToJsonString());
     }
 
     /// <summary>CSV: <c>run,seed,step,trainLoss,trainAccuracy,testLoss,testAccuracy</c>, one row per run, then the mean and std rows.</summary>
