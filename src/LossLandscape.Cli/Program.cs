@@ -22,6 +22,7 @@ public static class Program
     /// <summary>Runs the command line with the given consoles (tests pass their own).</summary>
     public static int Run(string[] args, IAnsiConsole? console, IAnsiConsole? errorConsole)
     {
+        Arguments = args;
         Error = errorConsole ?? AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
         var app = new CommandApp();
         app.Configure(config =>
@@ -43,11 +44,18 @@ public static class Program
                     .WithExample("model", "info", "mlp:784-500-300-10");
             });
             config.AddCommand<InterpolateCommand>("interpolate")
-                .WithDescription("Loss and accuracy along the line between two models (extrapolation included).");
+                .WithDescription("Loss and accuracy along the line between two models (extrapolation included); --shard i/n for one shard.");
             config.AddCommand<SurfaceCommand>("surface")
                 .WithDescription("Loss on a plane around a model (filter-normalized, random, given directions or three models); --shard i/n for one shard.");
             config.AddCommand<MergeCommand>("merge")
-                .WithDescription("Merge the shards of a surface into one grid.");
+                .WithDescription("Merge the shards of a surface into one grid or those of an interpolation into one line; or summarize training runs that differ only in their seed.");
+            config.AddBranch("slurm", slurm =>
+            {
+                slurm.SetDescription("Run a command on a Slurm cluster as a job array plus a merge job.");
+                slurm.AddCommand<SlurmSubmitCommand>("submit")
+                    .WithDescription("llscape slurm submit [[OPTIONS]] -- COMMAND ...: split the command into a Slurm job array (task i computes part i of n) and a merge job that runs after it succeeded; prints the job ids. Splits: " + SlurmSubmitCommand.Splittable + ".")
+                    .WithExample("slurm", "submit", "--tasks", "16", "--dir", "jobs/surface", "--time", "02:00:00", "--", "surface", "--model", "mlp:784-100-10", "--checkpoint", "model.safetensors", "--data", "fashion-mnist", "--json", "surface.json");
+            });
             config.AddCommand<ConnectCommand>("connect")
                 .WithDescription("A low-loss path between two minima (Bezier or string method) against the straight line.");
             config.AddCommand<SharpnessCommand>("sharpness")
@@ -95,6 +103,9 @@ public static class Program
             return Report(ex, Failure, verbose, "failed");
         }
     }
+
+    /// <summary>The command line of the current run (commands that pass words on to another command read it).</summary>
+    internal static string[] Arguments { get; private set; } = Array.Empty<string>();
 
     /// <summary>Where errors go (standard error unless a test says otherwise).</summary>
     internal static IAnsiConsole Error { get; private set; } = AnsiConsole.Console;

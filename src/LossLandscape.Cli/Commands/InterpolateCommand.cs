@@ -24,6 +24,18 @@ public sealed class InterpolateCommand : Command<InterpolateCommand.Settings>
         [CommandOption("--norm-preserving")]
         [Description("Rescale each point to the norm (1 - a)|theta_A| + a|theta_B|.")]
         public bool NormPreserving { get; init; }
+
+        /// <summary>Shard.</summary>
+        [CommandOption("--shard <I/N>")]
+        [Description("Compute only shard i of n (0-based) of the coefficients and write it to --json; merge the shards with llscape merge. Completed points are saved to JSON.partial as they go: a re-run resumes there, and a complete shard of the same inputs is not computed again.")]
+        public string? Shard { get; init; }
+
+        /// <inheritdoc />
+        public override ValidationResult Validate()
+        {
+            if (Shard is not null && Json is null) return ValidationResult.Error("--shard needs --json FILE to write the shard to.");
+            return base.Validate();
+        }
     }
 
     /// <inheritdoc />
@@ -40,6 +52,18 @@ public sealed class InterpolateCommand : Command<InterpolateCommand.Settings>
         using var train = ResolveData(settings.Data, runtime, settings);
         using var test = settings.TestData is null ? null : ResolveData(settings.TestData, runtime, settings, DataPart.Test);
         var probe = new LandscapeProbe(model, train, test, options, space);
+        if (settings.Shard is not null)
+        {
+            var shard = ShardSpec.Parse(settings.Shard);
+            var run = ResumableShard.RunLine(probe, a, b, alphas, settings.NormPreserving, shard, settings.Json!);
+            if (run.State == ShardRunState.AlreadyComplete)
+                AnsiConsole.MarkupLine($"shard {shard}: already complete in {Markup.Escape(settings.Json!)} (same inputs); nothing to compute");
+            else if (run.State == ShardRunState.Resumed)
+                AnsiConsole.MarkupLine($"shard {shard}: resumed, {run.PointsBefore} points were already written, {run.PointsComputed} computed now");
+            AnsiConsole.MarkupLine($"shard {shard}: {run.Shard.Points.Count} of {alphas.Length} points, BatchNorm: {run.Shard.BatchNorm}, fingerprint {run.Shard.Fingerprint[..12]}");
+            AnsiConsole.MarkupLine($"json: {Markup.Escape(settings.Json!)}");
+            return 0;
+        }
         var r = probe.Interpolate(a, b, alphas, settings.NormPreserving);
 
         var table = new Table().AddColumns("alpha", "loss", "accuracy");

@@ -5,7 +5,7 @@ using Spectre.Console.Cli;
 
 namespace LossLandscape.Cli.Commands;
 
-/// <summary><c>llscape merge</c>: merges the shards of a surface into one grid.</summary>
+/// <summary><c>llscape merge</c>: merges the shards of a surface into one grid, or those of a line scan into one line.</summary>
 public sealed class MergeCommand : Command<MergeCommand.Settings>
 {
     /// <summary>Options.</summary>
@@ -13,7 +13,7 @@ public sealed class MergeCommand : Command<MergeCommand.Settings>
     {
         /// <summary>Shard files.</summary>
         [CommandArgument(0, "<SHARDS>")]
-        [Description("Shard files written by llscape surface --shard i/n --json FILE.")]
+        [Description("Shard files written by llscape surface --shard i/n --json FILE (a grid) or llscape interpolate --shard i/n --json FILE (a line scan); or the run folders of llscape train runs that differ only in --seed (a table of their final metrics with mean and standard deviation).")]
         public string[] Shards { get; init; } = Array.Empty<string>();
 
         /// <summary>JSON output.</summary>
@@ -35,10 +35,28 @@ public sealed class MergeCommand : Command<MergeCommand.Settings>
     /// <inheritdoc />
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
+        var outputs = new ProbeSettingsView(settings.Json, settings.Csv, settings.Plot);
+        if (settings.Shards.Length > 0 && settings.Shards.All(Directory.Exists))
+        {
+            if (settings.Plot is not null) throw new LossLandscapeException("--plot applies to grids and lines; for training runs give --json or --csv.");
+            var summary = RunSummary.Read(settings.Shards);
+            foreach (var run in summary.Runs.Append(summary.Mean).Append(summary.Std))
+                Spectre.Console.AnsiConsole.MarkupLine(Spectre.Console.Markup.Escape(
+                    $"{run.Run}: step {run.Step}, train loss {ProbeCommandSupport.F(run.TrainLoss)}, train accuracy {ProbeCommandSupport.F(run.TrainAccuracy)}, test loss {ProbeCommandSupport.F(run.TestLoss)}, test accuracy {ProbeCommandSupport.F(run.TestAccuracy)}"));
+            ProbeCommandSupport.WriteOutputs(outputs, summary, summary.ToCsv, null);
+            return 0;
+        }
+        if (settings.Shards.Length > 0 && LandscapeFiles.IsLineShard(settings.Shards[0]))
+        {
+            var line = LineMerge.Merge(settings.Shards.Select(LandscapeFiles.ReadLineShard).ToArray());
+            var losses = line.Points.Select(p => p.Loss).ToArray();
+            Spectre.Console.AnsiConsole.MarkupLine($"line: {line.Points.Count} points, BatchNorm: {line.BatchNorm}; loss: min {ProbeCommandSupport.F(losses.Min())}, max {ProbeCommandSupport.F(losses.Max())}");
+            ProbeCommandSupport.WriteOutputs(outputs, line, () => LandscapeFiles.LineCsv(line), path => LandscapePlots.Line(line, path));
+            return 0;
+        }
         var shards = settings.Shards.Select(LandscapeFiles.ReadShard).ToArray();
         var r = GridMerge.Merge(shards);
         SurfaceCommand.Report(r);
-        var outputs = new ProbeSettingsView(settings.Json, settings.Csv, settings.Plot);
         ProbeCommandSupport.WriteOutputs(outputs, r, () => LandscapeFiles.PlaneCsv(r), path => LandscapePlots.Plane(r, path));
         return 0;
     }

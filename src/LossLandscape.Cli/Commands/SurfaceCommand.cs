@@ -67,7 +67,7 @@ public sealed class SurfaceCommand : Command<SurfaceCommand.Settings>
 
         /// <summary>Shard.</summary>
         [CommandOption("--shard <I/N>")]
-        [Description("Compute only shard i of n (0-based) and write it to --json; merge the shards with llscape merge.")]
+        [Description("Compute only shard i of n (0-based) and write it to --json; merge the shards with llscape merge. Completed points are saved to JSON.partial as they go: a re-run resumes there, and a complete shard of the same inputs is not computed again.")]
         public string? Shard { get; init; }
 
         /// <summary>Shard layout.</summary>
@@ -124,8 +124,12 @@ public sealed class SurfaceCommand : Command<SurfaceCommand.Settings>
 
         if (shard is not null)
         {
-            var part = probe.ScanShard(plane, grid, shard);
-            LandscapeFiles.WriteJson(settings.Json!, part);
+            var run = ResumableShard.Run(probe, plane, grid, shard, settings.Json!);
+            var part = run.Shard;
+            if (run.State == ShardRunState.AlreadyComplete)
+                AnsiConsole.MarkupLine($"shard {shard}: already complete in {Markup.Escape(settings.Json!)} (same inputs); nothing to compute");
+            else if (run.State == ShardRunState.Resumed)
+                AnsiConsole.MarkupLine($"shard {shard}: resumed, {run.PointsBefore} points were already written, {run.PointsComputed} computed now");
             AnsiConsole.MarkupLine($"shard {shard}: {part.Points.Count} of {grid.Count} points, BatchNorm: {part.BatchNorm}, fingerprint {part.Fingerprint[..12]}");
             AnsiConsole.MarkupLine($"json: {Markup.Escape(settings.Json!)}");
             return 0;

@@ -31,6 +31,36 @@ public static class AtomicFile
         }
     }
 
+    /// <summary>
+    /// Checks, before long work starts, that <paramref name="path"/> can be written the way <see cref="Write"/> writes
+    /// it: creates its folder and a temporary file there, then deletes the temporary file. The target is not touched.
+    /// </summary>
+    /// <exception cref="LossLandscapeException">The folder cannot be created or written to.</exception>
+    public static void CheckWritable(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        string full;
+        try
+        {
+            full = Path.GetFullPath(path);
+        }
+        catch (Exception ex) when (ex is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            throw new LossLandscapeException($"'{path}' is not a valid file path ({ex.Message}).");
+        }
+        var dir = Path.GetDirectoryName(full)!;
+        var probe = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.check");
+        try
+        {
+            Directory.CreateDirectory(dir);
+            using (new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose)) { }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new LossLandscapeException($"Cannot write '{path}': {ex.Message} Choose a folder you can write to.");
+        }
+    }
+
     /// <summary>Writes <paramref name="text"/> (UTF-8, no BOM) atomically.</summary>
     public static void WriteAllText(string path, string text) =>
         Write(path, s =>

@@ -46,6 +46,40 @@ public static class LandscapeFiles
         }
     }
 
+    /// <summary>Reads a line-scan shard file written by <see cref="WriteJson{T}"/>.</summary>
+    /// <exception cref="LossLandscapeException">The file is missing or is not a line-scan shard.</exception>
+    public static LineShard ReadLineShard(string path)
+    {
+        if (!File.Exists(path)) throw new LossLandscapeException($"Shard file '{path}' does not exist.");
+        try
+        {
+            var s = JsonSerializer.Deserialize<LineShard>(File.ReadAllText(path), JsonOptions);
+            if (s is null || s.Alphas is null || s.Shard is null || s.Points is null || string.IsNullOrEmpty(s.Fingerprint))
+                throw new LossLandscapeException($"'{path}' is not a line-scan shard file (written by llscape interpolate --shard).");
+            return s;
+        }
+        catch (JsonException ex)
+        {
+            throw new LossLandscapeException($"'{path}' is not a line-scan shard file ({ex.Message}).");
+        }
+    }
+
+    /// <summary>Whether the shard file at <paramref name="path"/> holds a line scan (it has <c>alphas</c>) rather than a grid.</summary>
+    /// <exception cref="LossLandscapeException">The file is missing or is not JSON.</exception>
+    public static bool IsLineShard(string path)
+    {
+        if (!File.Exists(path)) throw new LossLandscapeException($"Shard file '{path}' does not exist.");
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllText(path));
+            return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("alphas", out _);
+        }
+        catch (JsonException ex)
+        {
+            throw new LossLandscapeException($"'{path}' is not a shard file ({ex.Message}).");
+        }
+    }
+
     /// <summary>CSV of a line scan: <c>alpha,loss,accuracy[,testLoss,testAccuracy]</c>.</summary>
     public static string LineCsv(LineScanResult result)
     {

@@ -152,27 +152,45 @@ public sealed class LandscapeProbe
     /// point does not depend on which other points were computed: a sharded grid merges into exactly the grid one
     /// process computes.
     /// </remarks>
-    public GridShard ScanShard(PlaneBasis plane, GridSpec grid, ShardSpec shard)
+    public GridShard ScanShard(PlaneBasis plane, GridSpec grid, ShardSpec shard) => ScanShard(plane, grid, shard, null, null);
+
+    /// <summary>
+    /// Plane scan of one shard that skips the points in <paramref name="done"/> (values written by an earlier,
+    /// interrupted run of the same shard) and calls <paramref name="pointDone"/> with the shard so far after each new
+    /// point, so that the caller can save it. The returned shard holds the points in ascending index order, exactly as
+    /// an uninterrupted run writes them.
+    /// </summary>
+    /// <exception cref="LossLandscapeException">A point of <paramref name="done"/> does not belong to this shard, or appears twice.</exception>
+    public GridShard ScanShard(PlaneBasis plane, GridSpec grid, ShardSpec shard, IReadOnlyCollection<GridPointValue>? done, Action<GridShard>? pointDone)
     {
         ArgumentNullException.ThrowIfNull(plane);
         ArgumentNullException.ThrowIfNull(grid);
         ArgumentNullException.ThrowIfNull(shard);
         RejectInterpolatedStatistics("a plane scan");
         var indices = shard.PointsOf(grid.Count);
-        var values = new List<GridPointValue>(indices.Count);
+        var mine = new HashSet<int>(indices);
+        var known = new SortedDictionary<int, GridPointValue>();
+        foreach (var p in done ?? Array.Empty<GridPointValue>())
+        {
+            if (!mine.Contains(p.Index)) throw new LossLandscapeException($"Point {p.Index} does not belong to shard {shard} of a grid of {grid.Count} points.");
+            if (!known.TryAdd(p.Index, p)) throw new LossLandscapeException($"Point {p.Index} is given twice.");
+        }
+        string fingerprint = Fingerprint(plane, grid);
+        GridShard Snapshot() => new(GridShard.FormatVersion, fingerprint, grid, shard, plane.Kind, PolicyName, Options.Loss.Name, Test is not null, plane.Anchors, known.Values.ToArray());
         using (Space.Preserve())
         {
-            for (int k = 0; k < indices.Count; k++)
+            foreach (int index in indices)
             {
-                int index = indices[k];
+                if (known.ContainsKey(index)) continue;
                 var (x, y) = grid.Coordinates(index);
                 Space.SetCombination(plane.Origin, (x, plane.D1), (y, plane.D2));
                 var m = MeasureCurrent();
-                values.Add(new GridPointValue(index, m.Loss, m.Accuracy, m.TestLoss, m.TestAccuracy));
-                Options.Progress?.Report(new ProbeProgress(k + 1, indices.Count));
+                known.Add(index, new GridPointValue(index, m.Loss, m.Accuracy, m.TestLoss, m.TestAccuracy));
+                pointDone?.Invoke(Snapshot());
+                Options.Progress?.Report(new ProbeProgress(known.Count, indices.Count));
             }
         }
-        return new GridShard(GridShard.FormatVersion, Fingerprint(plane, grid), grid, shard, plane.Kind, PolicyName, Options.Loss.Name, Test is not null, plane.Anchors, values);
+        return Snapshot();
     }
 
     /// <summary>The whole plane in one process (the single shard 0/1).</summary>
@@ -188,31 +206,14 @@ public sealed class LandscapeProbe
     {
         ArgumentNullException.ThrowIfNull(plane);
         ArgumentNullException.ThrowIfNull(grid);
-        using var h = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
-        void Text(string s) => h.AppendData(System.Text.Encoding.UTF8.GetBytes(s + "\n"));
-        void Bytes(Tensor t)
-        {
-            using var scope = NewDisposeScope();
-            var c = t.detach().cpu().contiguous();
-            Text($"{c.dtype}[{string.Join(",", c.shape)}]");
-            h.AppendData(c.bytes);
-        }
-        Text("llscape-grid-v1");
-        Text(grid.ToString());
-        Text(plane.Kind);
-        Bytes(plane.Origin);
-        Bytes(plane.D1);
-        Bytes(plane.D2);
-        Bytes(Train.Inputs);
-        Bytes(Train.Labels);
-        if (Test is not null)
-        {
-            Bytes(Test.Inputs);
-            Bytes(Test.Labels);
-        }
-        Text(Options.Loss.Name);
-        Text($"{PolicyName}:{Options.RecomputeBatchSize}:{Options.RecomputeBatches}");
-        return Convert.ToHexStringLower(h.GetHashAndReset());
+        using var h = new InputHash("llscape-grid-v1");
+        h.Text(grid.ToString());
+        h.Text(plane.Kind);
+        h.Bytes(plane.Origin);
+        h.Bytes(plane.D1);
+        h.Bytes(plane.D2);
+        h.Data(this);
+        return h.Finish();
     }
 
     /// <summary>(1 - a) x + a y, computed from the end points directly (exact at a = 0 and a = 1).</summary>

@@ -100,7 +100,7 @@ public static class Trajectory
         return new GridSpec(x0 - mx, x1 + mx, xCount, y0 - my, y1 + my, yCount);
     }
 
-    /// <summary>Projects the trajectory and scans the loss on its plane (the whole grid, or use <see cref="LandscapeProbe.ScanShard"/> with the plane).</summary>
+    /// <summary>Projects the trajectory and scans the loss on its plane (the whole grid, or use <see cref="LandscapeProbe.ScanShard(PlaneBasis, GridSpec, ShardSpec)"/> with the plane).</summary>
     public static TrajectoryResult Run(LandscapeProbe probe, IReadOnlyList<Tensor> checkpoints, IReadOnlyList<string>? names, GridSpec? grid = null, int gridSize = 21)
     {
         ArgumentNullException.ThrowIfNull(probe);
