@@ -73,12 +73,41 @@ internal sealed class CheckRunner
         _libTorch = given ?? FindThroughPython();
         if (_libTorch is null) return Finish();
         _report["libtorch"] = _libTorch.ToJson();
+        if (_report["deviceName"] is null && _libTorch.DeviceName is not null) _report["deviceName"] = _libTorch.DeviceName;
         var link = LinkReport.Run(_libTorchSharp, SearchPath(), Limit(120));
         _report["link"] = link.ToJson();
         Save();
-        MaybeRebuild(link);
+        MaybeRebuild(link.Available && !link.Ok ? "the link check found missing libraries or symbols" : null);
 
+        TorchStages();
+        var crash = Crashed();
+        if (_o.Rebuild == "auto" && _report["rebuild"] is null && crash is not null)
+        {
+            // The shipped LibTorchSharp resolved against this libtorch but a part died in native code (a libtorch whose
+            // layout differs from the one it was built for): rebuild once, and run the Torch parts again with it.
+            MaybeRebuild($"{crash} died with the shipped LibTorchSharp");
+            if (Status(_report["rebuild"] as JsonObject) == "passed")
+            {
+                _report["stagesWithShippedLibTorchSharp"] = _stages.DeepClone();
+                foreach (var name in new[] { "load", "resnet", "spectrum-data", "spectrum" }) _stages.Remove(name);
+                TorchStages();
+            }
+        }
+        if (Left > 10) Figures();
+        else Skip("figures", "the time budget is spent");
+        return Finish();
+    }
+
+    /// <summary>The parts that use Torch: load (with a rebuild when binding every symbol fails), resnet, spectrum.</summary>
+    private void TorchStages()
+    {
         var load = RunStage("load", Array.Empty<string>(), Limit(180));
+        if (_report["rebuild"] is null && load["binding"]?["unresolvedSymbol"] is JsonValue unresolved)
+        {
+            // ldd could not tell (or is not there), but binding every symbol at once failed: rebuild, then load again.
+            MaybeRebuild($"binding every symbol at once failed: {unresolved}");
+            if (Status(_report["rebuild"] as JsonObject) == "passed") load = RunStage("load", Array.Empty<string>(), Limit(180));
+        }
         bool loaded = Status(load) == "passed";
         bool cuda = loaded && load["cudaAvailable"]?.GetValue<bool>() == true;
         _report["cudaVisible"] = cuda;
@@ -87,18 +116,28 @@ internal sealed class CheckRunner
         {
             Skip("resnet", "the load stage failed");
             Skip("spectrum", "the load stage failed");
+            return;
         }
-        else
-        {
-            if (Left > 30) RunStage("resnet", Array.Empty<string>(), Limit(_o.Quick ? 240 : 360));
-            else Skip("resnet", "the time budget is spent");
-            if (Left > 20) Spectrum(cuda);
-            else Skip("spectrum", "the time budget is spent");
-        }
-        if (Left > 10) Figures();
-        else Skip("figures", "the time budget is spent");
-        return Finish();
+        if (Left > 30) RunStage("resnet", Array.Empty<string>(), Limit(_o.Quick ? 240 : 360));
+        else Skip("resnet", "the time budget is spent");
+        if (Left > 20) Spectrum(cuda);
+        else Skip("spectrum", "the time budget is spent");
     }
+
+    /// <summary>The first Torch part whose process died in native code (a signal, or the loader's symbol lookup error), or null.</summary>
+    private string? Crashed()
+    {
+        foreach (var name in new[] { "load", "resnet", "spectrum-data" })
+            if (_stages[name] is JsonObject s && s["crashed"]?.GetValue<bool>() == true) return $"stage {name}";
+        foreach (var device in new[] { "cpu", "cuda" })
+            if (_stages["spectrum"]?[device] is JsonObject r && r["crashed"]?.GetValue<bool>() == true) return $"llscape spectrum --device {device}";
+        return null;
+    }
+
+    /// <summary>A child died in native code: killed by a signal (an abort), or the loader could not bind a symbol.</summary>
+    internal static bool DiedInNativeCode(ChildResult r) =>
+        !r.TimedOut && (r.ExitCode > 128 || r.StderrTail.Contains("symbol lookup error", StringComparison.Ordinal)
+                        || r.StderrTail.Contains("undefined symbol", StringComparison.Ordinal));
 
     private LibTorchLocation? FindThroughPython()
     {
@@ -139,11 +178,12 @@ internal sealed class CheckRunner
 
     private TimeSpan Limit(double seconds) => TimeSpan.FromSeconds(Math.Max(5, Math.Min(seconds, Left)));
 
-    private void MaybeRebuild(LinkReport link)
+    /// <summary>Rebuilds LibTorchSharp when --rebuild always, or when auto and <paramref name="need"/> says why it is needed.</summary>
+    private void MaybeRebuild(string? need)
     {
-        bool wanted = _o.Rebuild == "always" || (_o.Rebuild == "auto" && link.Available && !link.Ok);
+        bool wanted = _o.Rebuild == "always" || (_o.Rebuild == "auto" && need is not null);
         if (!wanted) return;
-        var rebuild = new JsonObject { ["reason"] = _o.Rebuild == "always" ? "--rebuild always" : "the link check found missing libraries or symbols" };
+        var rebuild = new JsonObject { ["reason"] = _o.Rebuild == "always" ? "--rebuild always" : need };
         _report["rebuild"] = rebuild;
         var sources = Path.Combine(_o.Bundle, "torchsharp-native-src.tar.gz");
         var script = Path.Combine(_o.Bundle, "build-libtorchsharp");
@@ -169,7 +209,12 @@ internal sealed class CheckRunner
             return;
         }
         var buildDir = Path.Combine(_work, "libtorchsharp-build");
-        var r = ChildProcess.Run("bash", new[] { script, "--src", sources, "--torch-cmake", _libTorch.CMakePrefix, "--build", buildDir },
+        var original = _libTorchSharp;
+        var r = ChildProcess.Run("bash", new[]
+            {
+                script, "--src", sources, "--torch-cmake", _libTorch.CMakePrefix, "--build", buildDir,
+                "--jobs", Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture), "--reference", original,
+            },
             new Dictionary<string, string?> { ["LD_LIBRARY_PATH"] = SearchPath() }, Limit(Left - 150));
         rebuild["seconds"] = Math.Round(r.Seconds, 1);
         var log = Path.Combine(Path.GetFullPath(_o.Out), "rebuild.log");
@@ -210,6 +255,7 @@ internal sealed class CheckRunner
             result["process"] = r.Describe();
             if (result["error"] is null) result["error"] = r.Describe();
             result["stderrTail"] = Tail(r.StderrTail, 3000);
+            result["crashed"] = DiedInNativeCode(r);
         }
         _stages[name] = result;
         Save();
@@ -283,6 +329,7 @@ internal sealed class CheckRunner
             result["status"] = "failed";
             result["error"] = r.Succeeded ? $"llscape wrote no {json}" : r.Describe();
             result["stderrTail"] = Tail(r.StderrTail + r.Stdout, 3000);
+            result["crashed"] = DiedInNativeCode(r);
             return result;
         }
         result["status"] = "passed";
@@ -344,12 +391,13 @@ internal sealed class CheckRunner
         _report["status"] = failed.Count == 0 ? "passed" : "failed";
         _report["seconds"] = Math.Round(_watch.Elapsed.TotalSeconds, 1);
         Save();
+        if (_report["error"] is JsonValue error) Console.Error.WriteLine($"check: {error}");
         Console.WriteLine($"check: {_report["status"]} in {_watch.Elapsed.TotalSeconds:F0} s; CUDA visible: {(_report["cudaVisible"]?.GetValue<bool>() == true ? "yes" : "no")}" +
             (failed.Count > 0 ? $"; failed: {string.Join(", ", failed.Distinct())}" : "") + $"; report: {_reportFile}");
         return failed.Count == 0 ? 0 : 1;
     }
 
-    private static string? Status(JsonObject o) => o["status"]?.GetValue<string>();
+    private static string? Status(JsonObject? o) => o?["status"]?.GetValue<string>();
 
     private void Save() => AtomicFile.WriteAllText(_reportFile, _report.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
 
@@ -383,8 +431,9 @@ internal sealed class CheckRunner
     /// <summary>The first GPU as nvidia-smi names it, or why there is none.</summary>
     private JsonObject NvidiaSmi()
     {
-        var smi = ChildProcess.FindOnPath("nvidia-smi");
-        if (smi is null) return new JsonObject { ["present"] = false, ["reason"] = "nvidia-smi is not on PATH" };
+        var smi = ChildProcess.FindOnPath("nvidia-smi")
+                  ?? new[] { "/usr/local/nvidia/bin/nvidia-smi", "/usr/bin/nvidia-smi" }.FirstOrDefault(File.Exists);
+        if (smi is null) return new JsonObject { ["present"] = false, ["reason"] = "nvidia-smi is not on PATH (nor in /usr/local/nvidia/bin)" };
         var r = ChildProcess.Run(smi, new[] { "--query-gpu=name,driver_version,memory.total", "--format=csv,noheader" }, null, Limit(30));
         var first = r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault();
         if (!r.Succeeded || first is null) return new JsonObject { ["present"] = false, ["reason"] = $"nvidia-smi: {r.Describe()}" };

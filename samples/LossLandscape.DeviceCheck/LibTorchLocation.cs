@@ -9,12 +9,14 @@ namespace LossLandscape.DeviceCheck;
 /// <param name="CudaVersion">torch.version.cuda (null for a CPU build or when not known).</param>
 /// <param name="CMakePrefix">torch.utils.cmake_prefix_path, for building LibTorchSharp against this libtorch (null when not known).</param>
 /// <param name="LibraryDirs">Folders for the loader's search path: <paramref name="Dir"/> first, then the folders of the CUDA libraries that came with it.</param>
-public sealed record LibTorchLocation(string Dir, string Source, string? Version, string? CudaVersion, string? CMakePrefix, IReadOnlyList<string> LibraryDirs)
+/// <param name="DeviceName">torch.cuda.get_device_name(0) in that Python (null without CUDA or when not known).</param>
+public sealed record LibTorchLocation(string Dir, string Source, string? Version, string? CudaVersion, string? CMakePrefix, IReadOnlyList<string> LibraryDirs,
+    string? DeviceName = null)
 {
     /// <summary>
     /// Asks <paramref name="python"/> to import torch and print where its libraries are: torch/lib, the folders of the
-    /// NVIDIA libraries of the same environment (site-packages/nvidia/*/lib) and any other folder in that environment
-    /// that importing torch loaded a library from.
+    /// NVIDIA libraries of the same environment (site-packages/nvidia/*/lib), any other folder in that environment
+    /// that importing torch loaded a library from, and the name of the first CUDA device as PyTorch sees it.
     /// </summary>
     public const string PythonQuery = """
 import glob, json, os
@@ -32,8 +34,12 @@ except OSError:
     pass
 lib = os.path.join(d, 'lib')
 dirs.discard(lib)
+try:
+    device = torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
+except Exception:
+    device = None
 print(json.dumps({'lib': lib, 'version': torch.__version__, 'cuda': torch.version.cuda,
-                  'cmake': torch.utils.cmake_prefix_path, 'dirs': sorted(dirs)}))
+                  'cmake': torch.utils.cmake_prefix_path, 'dirs': sorted(dirs), 'device': device}))
 """;
 
     /// <summary>The folder <paramref name="dir"/> names, or its lib/ subfolder, when it holds libtorch_cpu.so; else null.</summary>
@@ -85,7 +91,7 @@ print(json.dumps({'lib': lib, 'version': torch.__version__, 'cuda': torch.versio
         if (o["dirs"] is JsonArray a)
             dirs.AddRange(a.Select(n => n?.GetValue<string>()).OfType<string>().Where(d => !dirs.Contains(d)));
         return new LibTorchLocation(lib, $"python: {python}", o["version"]?.GetValue<string>(), o["cuda"]?.GetValue<string>(),
-            o["cmake"]?.GetValue<string>(), dirs);
+            o["cmake"]?.GetValue<string>(), dirs, o["device"]?.GetValue<string>());
     }
 
     /// <summary>The location as JSON.</summary>
@@ -96,6 +102,7 @@ print(json.dumps({'lib': lib, 'version': torch.__version__, 'cuda': torch.versio
         ["version"] = Version,
         ["cuda"] = CudaVersion,
         ["cmakePrefix"] = CMakePrefix,
+        ["deviceName"] = DeviceName,
         ["libraryDirs"] = new JsonArray(LibraryDirs.Select(d => (JsonNode?)JsonValue.Create(d)).ToArray()),
     };
 }

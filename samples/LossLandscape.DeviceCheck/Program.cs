@@ -29,7 +29,7 @@ public static class Program
     /// <summary>Entry point.</summary>
     public static int Main(string[] args)
     {
-        if (args.Length == 0 || args[0] is "--help" or "-h" or "help")
+        if (args.Length == 0 || args[0] is "--help" or "-h" or "help" || args.Skip(1).Any(a => a is "--help" or "-h"))
         {
             Console.WriteLine(Usage);
             return args.Length == 0 ? 2 : 0;

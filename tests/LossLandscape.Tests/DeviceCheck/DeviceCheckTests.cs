@@ -85,13 +85,14 @@ public class DeviceCheckTests
         Directory.CreateDirectory(lib);
         File.WriteAllBytes(Path.Combine(lib, "libtorch_cpu.so"), Array.Empty<byte>());
         var answer = "some warning\n{\"lib\": \"" + lib + "\", \"version\": \"2.11.0+cu130\", \"cuda\": \"13.0\", \"cmake\": \"/site/torch/share/cmake\", " +
-                     "\"dirs\": [\"/site/nvidia/cu13/lib\", \"" + lib + "\"]}\n";
+                     "\"dirs\": [\"/site/nvidia/cu13/lib\", \"" + lib + "\"], \"device\": \"NVIDIA H200\"}\n";
         var l = LibTorchLocation.ParsePythonAnswer(answer, "python3");
         l.Dir.Should().Be(lib);
         l.Version.Should().Be("2.11.0+cu130");
         l.CudaVersion.Should().Be("13.0");
         l.CMakePrefix.Should().Be("/site/torch/share/cmake");
         l.LibraryDirs.Should().Equal(lib, "/site/nvidia/cu13/lib");
+        l.DeviceName.Should().Be("NVIDIA H200");
         FluentActions.Invoking(() => LibTorchLocation.ParsePythonAnswer("Traceback: no module named torch", "python3"))
             .Should().Throw<LossLandscapeException>().WithMessage("*--libtorch DIR*");
     }
@@ -154,6 +155,15 @@ public class DeviceCheckTests
     }
 
     [Fact]
+    public void DiedInNativeCode_IsASignalOrTheLoadersSymbolError()
+    {
+        CheckRunner.DiedInNativeCode(new ChildResult(134, false, 1, "", "terminate called after throwing an instance of 'c10::Error'")).Should().BeTrue();
+        CheckRunner.DiedInNativeCode(new ChildResult(127, false, 1, "", "dotnet: symbol lookup error: /b/libLibTorchSharp.so: undefined symbol: _ZN2at4_ops")).Should().BeTrue();
+        CheckRunner.DiedInNativeCode(new ChildResult(1, false, 1, "", "error: the CPU result is off")).Should().BeFalse();
+        CheckRunner.DiedInNativeCode(new ChildResult(137, true, 600, "", "")).Should().BeFalse("a run stopped at its time limit did not crash");
+    }
+
+    [Fact]
     public void CheckOptions_RejectBadValuesWithOneClearMessage()
     {
         var o = CheckOptions.Parse(new[] { "--libtorch", "/t/lib", "--budget", "300", "--rebuild", "never", "--quick", "--require-cuda" });
@@ -187,7 +197,7 @@ public class DeviceCheckTests
     [Fact]
     public void PythonQuery_AsksForEverythingTheCheckReads()
     {
-        foreach (var key in new[] { "'lib'", "'version'", "'cuda'", "'cmake'", "'dirs'", "import torch", "cmake_prefix_path" })
+        foreach (var key in new[] { "'lib'", "'version'", "'cuda'", "'cmake'", "'dirs'", "'device'", "import torch", "cmake_prefix_path" })
             LibTorchLocation.PythonQuery.Should().Contain(key);
     }
 
