@@ -20,7 +20,7 @@ internal sealed record CheckOptions
     /// <summary>Where check.json (and a rebuilt LibTorchSharp with its log) go.</summary>
     public string Out { get; init; } = "gpu-check";
 
-    /// <summary>Scratch folder for the stages' files; null: a new folder under the system's temporary folder.</summary>
+    /// <summary>Scratch folder for the stages' files; null: a new folder under the system's temporary folder, removed at the end.</summary>
     public string? Work { get; init; }
 
     /// <summary>Seconds the whole check may take.</summary>
