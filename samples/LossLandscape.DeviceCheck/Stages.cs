@@ -78,7 +78,7 @@ internal static class Stages
     private static JsonObject ResNet(bool quick)
     {
         const string spec = "resnet56";
-        int batch = quick ? 4 : 32;
+        int batch = quick ? 2 : 32;
         var r = new JsonObject { ["model"] = spec, ["batch"] = batch };
         manual_seed(0);
         using var g = new Generator(1);
