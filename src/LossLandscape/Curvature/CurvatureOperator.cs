@@ -46,6 +46,7 @@ public abstract class CurvatureOperator : SymmetricOperator
             throw new LossLandscapeException($"Data set '{data.Name}' holds {data.Inputs.dtype} inputs, the model's parameters are {Space.DType}; convert one of them so both match.");
         if (data.Device.ToString() != Space.Device.ToString())
             throw new LossLandscapeException($"Data set '{data.Name}' lives on {data.Device}, the model on {Space.Device}; move one of them.");
+        Models.ModelCompatibility.Check(model, data, loss);
         Examples = Math.Min(Options.Subset ?? data.Count, data.Count);
         ValidateOutputsAndLabels();
     }

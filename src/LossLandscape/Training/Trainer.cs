@@ -78,6 +78,8 @@ public sealed class Trainer : IDisposable
             if (d.Device.ToString() != _parameters[0].device.ToString())
                 throw new LossLandscapeException($"Data set '{d.Name}' lives on {d.Device}, the model on {_parameters[0].device}; move both to one device.");
         }
+        var loss = LossFunction.Parse(options.Loss);
+        foreach (var d in test is null ? new[] { train } : new[] { train, test }) ModelCompatibility.Check(model, d, loss);
         _model = model;
         _train = train;
         _test = test;
@@ -279,7 +281,8 @@ public sealed class Trainer : IDisposable
 
     private Dictionary<string, string> CheckpointMetadata(long? step)
     {
-        var meta = new Dictionary<string, string>(Metadata) { ["model"] = Options.Model };
+        var meta = new Dictionary<string, string>(Metadata);
+        foreach (var (k, v) in new CheckpointInfo(Options.Model, _train.ExampleShape, _train.NumClasses).ToMetadata()) meta[k] = v;
         if (step is long s) meta["step"] = s.ToString(CultureInfo.InvariantCulture);
         return meta;
     }
