@@ -30,6 +30,7 @@ public static class Program
             config.SetApplicationVersion(Version);
             config.PropagateExceptions();
             config.UseStrictParsing();
+            config.SetInterceptor(new OutputPreflight());
             if (console is not null) config.ConfigureConsole(console);
             config.ValidateExamples();
             config.AddCommand<TrainCommand>("train")
@@ -64,13 +65,13 @@ public static class Program
             });
             config.AddCommand<SpectrumCommand>("spectrum")
                 .WithDescription("Top/bottom eigenvalues of the Hessian, Gauss-Newton or residual operator (Lanczos or power iteration).")
-                .WithExample("spectrum", "--model", "mlp:784-100-10", "--weights", "w.safetensors", "--data", "train.safetensors", "--top", "10");
+                .WithExample("spectrum", "--model", "mlp:784-100-10", "--checkpoint", "w.safetensors", "--data", "train.safetensors", "--top", "10");
             config.AddCommand<DensityCommand>("density")
                 .WithDescription("Eigenvalue density by stochastic Lanczos quadrature.")
-                .WithExample("density", "--model", "mlp:784-100-10", "--weights", "w.safetensors", "--data", "train.safetensors");
+                .WithExample("density", "--model", "mlp:784-100-10", "--checkpoint", "w.safetensors", "--data", "train.safetensors");
             config.AddCommand<TraceCommand>("trace")
                 .WithDescription("Hutchinson trace estimate with a confidence interval, and per-parameter traces.")
-                .WithExample("trace", "--model", "mlp:784-100-10", "--weights", "w.safetensors", "--data", "train.safetensors");
+                .WithExample("trace", "--model", "mlp:784-100-10", "--checkpoint", "w.safetensors", "--data", "train.safetensors");
         });
 
         bool verbose = args.Contains("--verbose");

@@ -14,7 +14,7 @@ public sealed class DataInfoCommand : Command<DataInfoCommand.Settings>
     {
         /// <summary>The data set.</summary>
         [CommandArgument(0, "<NAME>")]
-        [Description("Data set: " + DataCatalog.Syntax + ".")]
+        [PlainDescription("Data set: " + DataCatalog.Syntax + ".")]
         public string Name { get; init; } = "";
 
         /// <summary>A data folder searched first.</summary>

@@ -19,7 +19,7 @@ namespace LossLandscape.Cli.Commands;
 public sealed class TrainCommand : Command<TrainCommand.Settings>
 {
     /// <summary>Options of <c>llscape train</c>; unset options keep their defaults (or, with --resume, the run's values).</summary>
-    public sealed class Settings : GlobalSettings
+    public sealed class Settings : GlobalSettings, IWritesOutputs
     {
         /// <summary>Model spec.</summary>
         [CommandOption("--model <SPEC>")]
@@ -33,7 +33,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
 
         /// <summary>Data set.</summary>
         [CommandOption("--data <NAME>")]
-        [Description("Training data: fashion-mnist, mnist, cifar10, cifar100, digits, synthetic:KIND[:key=value,...] or FILE.safetensors (tensors x [P, ...] float and y [P] int64; optional x_test, y_test).")]
+        [PlainDescription("Training data: fashion-mnist, mnist, cifar10, cifar100, digits, synthetic:KIND[:key=value,...] or FILE.safetensors (tensors x [P, ...] float and y [P] int64; optional x_test, y_test).")]
         public string? Data { get; init; }
 
         /// <summary>Loss.</summary>
@@ -88,7 +88,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
 
         /// <summary>Schedule.</summary>
         [CommandOption("--schedule <SCHEDULE>")]
-        [Description("constant (default), step:M1,M2:GAMMA, cosine[:MIN], linear[:MIN], warmup:W+SCHEDULE.")]
+        [PlainDescription("constant (default), step:M1,M2:GAMMA, cosine[:MIN], linear[:MIN], warmup:W+SCHEDULE.")]
         public string? Schedule { get; init; }
 
         /// <summary>Steps.</summary>
@@ -145,6 +145,9 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         [CommandOption("--out <DIR>")]
         [Description("Run folder for options.json, checkpoints/, history.csv, history.json and model.safetensors.")]
         public string? Out { get; init; }
+
+        /// <inheritdoc />
+        public IEnumerable<OutputPath> Outputs => [new("--out", Out, IsFolder: true)];
     }
 
     /// <inheritdoc />
