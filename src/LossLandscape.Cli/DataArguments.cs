@@ -54,12 +54,21 @@ public static class DataArguments
         return normalized;
     }
 
+    /// <summary>The catalog's usual places with <paramref name="dataDir"/> (--data-dir) first; a --data-dir that is not a folder is an error rather than silently skipped.</summary>
+    /// <exception cref="LossLandscapeException"><paramref name="dataDir"/> is given and is not an existing folder.</exception>
+    public static DataCatalogOptions CatalogOptions(string? dataDir)
+    {
+        if (dataDir is not null && !Directory.Exists(dataDir))
+            throw new LossLandscapeException($"--data-dir '{dataDir}' is not a folder: give the folder that holds the data set (as DIR/NAME or DIR itself), or leave --data-dir out.");
+        return DataCatalogOptions.FromEnvironment(dataDir);
+    }
+
     private static Dataset ResolveRaw(string spec, DataPart part, ResolvedRuntime runtime, string? dataDir, long? subset, long seed, long? first)
     {
         ArgumentNullException.ThrowIfNull(runtime);
         if (string.IsNullOrWhiteSpace(spec))
             throw new LossLandscapeException($"No data given: pass one of {DataCatalog.Syntax}.");
-        using var split = new DataCatalog(DataCatalogOptions.FromEnvironment(dataDir)).Load(spec);
+        using var split = new DataCatalog(CatalogOptions(dataDir)).Load(spec);
         var chosen = part == DataPart.Test && split.Test.Count > 0 ? split.Test : split.Train;
         if (chosen.Count == 0)
             throw new LossLandscapeException($"Data '{spec}' has no {(part == DataPart.Test ? "test" : "training")} examples.");

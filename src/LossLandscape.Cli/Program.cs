@@ -81,6 +81,8 @@ public static class Program
         }
         catch (CommandAppException ex)
         {
+            if (ConversionMessage(ex.Message, args) is string message)
+                return Report(new LossLandscapeException(message, ex), BadInput, verbose, "usage");
             return Report(ex, BadInput, verbose, "usage");
         }
         catch (LossLandscapeException ex)
@@ -109,6 +111,31 @@ public static class Program
             int plus = v.IndexOf('+', StringComparison.Ordinal);
             return plus >= 0 ? v[..plus] : v;
         }
+    }
+
+    /// <summary>
+    /// Spectre says "Failed to convert 'abc' to Int32." without the option; this names the option (the argument before
+    /// the value) and the kind of number it takes.
+    /// </summary>
+    internal static string? ConversionMessage(string message, IReadOnlyList<string> args)
+    {
+        var m = System.Text.RegularExpressions.Regex.Match(message, @"^Failed to convert '(.*)' to (\w+)\.?$");
+        if (!m.Success) return null;
+        var value = m.Groups[1].Value;
+        var kind = m.Groups[2].Value switch
+        {
+            "Int32" => $"a whole number from {int.MinValue} to {int.MaxValue}",
+            "Int64" => "a whole number",
+            "Double" or "Single" => "a number such as 0.5 or 1e-3",
+            var t => $"a value of type {t}",
+        };
+        string? option = null;
+        for (int i = 0; i < args.Count; i++)
+        {
+            if (args[i] == value && i > 0 && args[i - 1].StartsWith("--", StringComparison.Ordinal)) { option = args[i - 1]; break; }
+            if (args[i].StartsWith("--", StringComparison.Ordinal) && args[i].EndsWith("=" + value, StringComparison.Ordinal)) { option = args[i][..args[i].IndexOf('=', StringComparison.Ordinal)]; break; }
+        }
+        return option is null ? $"'{value}' is not {kind}." : $"{option} '{value}' is not valid: give {kind}.";
     }
 
     private static int Report(Exception ex, int code, bool verbose, string label)

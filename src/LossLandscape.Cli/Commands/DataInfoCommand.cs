@@ -32,7 +32,7 @@ public sealed class DataInfoCommand : Command<DataInfoCommand.Settings>
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         settings.ToRuntimeOptions().Apply();
-        var options = DataCatalogOptions.FromEnvironment(settings.DataDir);
+        var options = DataArguments.CatalogOptions(settings.DataDir);
         if (settings.Offline) options = options with { AllowDownload = false };
         options = options with { Progress = new ErrorProgress() };
         using var split = new DataCatalog(options).Load(settings.Name, cancellationToken);

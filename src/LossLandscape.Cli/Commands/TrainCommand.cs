@@ -279,7 +279,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
     {
         ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(options);
-        using var split = new DataCatalog(DataCatalogOptions.FromEnvironment(dataDir)).Load(name);
+        using var split = new DataCatalog(DataArguments.CatalogOptions(dataDir)).Load(name);
         if (split.Note is not null) AnsiConsole.MarkupLine($"[yellow]note:[/] {Markup.Escape(split.Note)}");
         return TrainingData.Prepare(split, options, device, dtype);
     }

@@ -120,7 +120,9 @@ public class BadInputTests
         AssertBadInput(CliTests.Run("spectrum", "--checkpoint", ckpt, "--data", "digits", "--subset", "0"), "--subset 0");
         AssertBadInput(CliTests.Run("spectrum", "--checkpoint", ckpt, "--data", "digits", "--device", "gpu"), "Device 'gpu'");
         AssertBadInput(CliTests.Run("spectrum", "--checkpoint", ckpt, "--data", "digits", "--dtype", "float16"), "float16");
-        AssertBadInput(CliTests.Run("spectrum", "--checkpoint", ckpt, "--data", "digits", "--top", "abc"), "abc");
+        AssertBadInput(CliTests.Run("spectrum", "--checkpoint", ckpt, "--data", "digits", "--top", "abc"), "--top 'abc' is not valid: give a whole number");
+        AssertBadInput(CliTests.Run("sharpness", "--checkpoint", ckpt, "--data", "digits", "--epsilon=big"), "--epsilon 'big' is not valid: give a number");
+        AssertBadInput(CliTests.Run("spectrum", "--checkpoint", ckpt, "--data", "digits", "--data-dir", Path.Combine(run, "nope")), "--data-dir", "is not a folder");
         AssertBadInput(CliTests.Run("spectrum", "--checkpoint", ckpt, "--data", "digits", "--chunk-size", "0"), "--chunk-size 0");
         AssertBadInput(CliTests.Run("surface", "--checkpoint", ckpt, "--data", "digits", "--shard", "3/2", "--json", Path.Combine(run, "s.json")), "Shard 3/2");
         AssertBadInput(CliTests.Run("surface", "--checkpoint", ckpt, "--data", "digits", "--directions", "three", "--checkpoint-b", ckpt), "--checkpoint-c");
