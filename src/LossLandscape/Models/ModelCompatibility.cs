@@ -69,6 +69,12 @@ public sealed record ModelSignature(string FirstLayer, long? InputFeatures, bool
 /// <see cref="MeanFieldNet"/>, <see cref="CifarResNet"/>, <see cref="AlexNetC1"/>) and conservative for other
 /// modules (it reports only what certainly cannot work). The probes, the curvature operators and the trainer call it
 /// on their data.
+/// <para>
+/// Measured with TorchSharp 0.107.0 on the CPU: a Linear layer fed the wrong input size or dtype throws
+/// <c>ExternalException</c> ("mat1 and mat2 shapes cannot be multiplied"), a Conv2d fed the wrong channel count throws
+/// <c>ArgumentException</c>, cross-entropy with a label out of range throws <c>ExternalException</c>; a mismatched
+/// <c>matmul</c> aborts the process. None of these messages names the model or the data, so the check comes first.
+/// </para>
 /// </remarks>
 public static class ModelCompatibility
 {
