@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using LossLandscape.Data;
+using LossLandscape.Specs;
 using LossLandscape.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -92,10 +93,9 @@ public static class TrainBench
 
         var options = new TrainingOptions
         {
-            Model = spec, Data = "random", BatchSize = batch, Steps = warmup + steps + 1, LearningRate = 0.01, Momentum = 0.9,
-            EvalSubset = 16, ChunkSize = 256, Device = "cpu", DType = "float32",
+            BatchSize = batch, Steps = warmup + steps + 1, LearningRate = 0.01, Momentum = 0.9, EvalSubset = 16, ChunkSize = 256,
         };
-        using var model = Trainer.CreateModel(options, shape, 10, CPU);
+        using var model = new TrainingRun(spec, options) { Data = "random" }.CreateModel(shape, 10, CPU);
         using var trainer = new Trainer(model, trainData, null, options);
         var handTimes = new List<double>();
         var trainerTimes = new List<double>();

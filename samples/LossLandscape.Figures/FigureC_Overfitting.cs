@@ -1,6 +1,8 @@
 using System.Globalization;
 using LossLandscape.Data;
 using LossLandscape.Plotting;
+using LossLandscape.Losses;
+using LossLandscape.Specs;
 using LossLandscape.Training;
 using static TorchSharp.torch;
 
@@ -45,20 +47,16 @@ public sealed class FigureC : Figure
         using var test = testCount < loaded.Test.Count ? loaded.Test.RandomSubset(testCount, context.Seed + 1) : loaded.Test.Take(loaded.Test.Count);
         using var randomTrain = train.WithCorruptedLabels(1.0, context.Seed + 2);
 
-        var baseOptions = new TrainingOptions
+        var baseOptions = new TrainingRun(model, new TrainingOptions
         {
-            Model = model,
-            Data = context.DataName,
             BatchSize = batch,
             Steps = steps,
             LearningRate = lr,
             Momentum = 0.9,
-            Preprocessing = true,
-            Augment = "off",
             EvalEvery = steps / 50,
             CheckpointEvery = context.Pick(0L, 0L, 5000L),
             Seed = context.Seed,
-        };
+        }) { Data = context.DataName, Preprocessing = true, Augment = "off" };
         var runs = new (string Name, string Label, string Loss, Dataset Train)[]
         {
             ("ce", "CE, true labels", "ce", train),
@@ -69,8 +67,8 @@ public sealed class FigureC : Figure
         foreach (var (name, label, loss, trainSet) in runs)
         {
             using var split = new DataSplit(trainSet.Take(trainSet.Count), test.Take(test.Count), loaded.Source);
-            var options = baseOptions with { Loss = loss };
-            using var data = TrainingData.Prepare(split, options, context.Device, ScalarType.Float32);
+            var options = baseOptions.With(o => o with { Loss = LossFunction.Parse(loss) });
+            using var data = options.PrepareData(split, context.Device);
             using var trained = context.Train(name, options, data);
             histories.Add((name, label, trained.Result.History));
         }

@@ -2,6 +2,7 @@ using System.Globalization;
 using LossLandscape.Checkpoints;
 using LossLandscape.Data;
 using LossLandscape.Runtime;
+using LossLandscape.Specs;
 using LossLandscape.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -44,17 +45,20 @@ public sealed partial class FigureContext
     /// Trains a model into <c>OutDir/runs/NAME</c> with a text progress bar, or resumes the run found there (an
     /// interrupted figure continues where it stopped; a finished one is only reloaded).
     /// </summary>
-    public TrainedModel Train(string name, TrainingOptions options, TrainingData data, CancellationToken cancellationToken = default)
+    public TrainedModel Train(string name, TrainingRun run, TrainingData data, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(run);
         ArgumentNullException.ThrowIfNull(data);
         var dir = PathOf(Path.Combine("runs", name));
-        options = options with { Device = Device.type == DeviceType.CUDA ? "cuda:0" : "cpu" };
-        TorchRuntime.Seed(options.Seed);
-        var model = Trainer.CreateModel(options, data.Train.ExampleShape, data.Train.NumClasses, Device);
+        run = run with { Device = Device.type == DeviceType.CUDA ? "cuda:0" : "cpu" };
+        var model = run.CreateModel(data.Train.ExampleShape, data.Train.NumClasses, Device);
         try
         {
-            using var trainer = new Trainer(model, data.Train, data.Test, options, dir, data.Augmentation) { Metadata = data.Metadata };
+            using var trainer = new Trainer(model, data.Train, data.Test, run.Training, dir, data.Augmentation)
+            {
+                Metadata = data.Metadata,
+                Description = run.Description(),
+            };
             if (Trainer.LatestCheckpoint(dir) is not null)
             {
                 trainer.Resume();

@@ -2,6 +2,7 @@ using System.Globalization;
 using LossLandscape.Data;
 using LossLandscape.Losses;
 using LossLandscape.Plotting;
+using LossLandscape.Specs;
 using LossLandscape.Training;
 using static TorchSharp.torch;
 
@@ -111,24 +112,21 @@ internal sealed record GdSgdSetup(string Model, long Steps, double LearningRate,
     /// </summary>
     public static GdSgdRun Train(FigureContext context, GdSgdSetup setup, Dataset train, Dataset test, bool fullBatch, long seed)
     {
-        var options = new TrainingOptions
+        var options = new TrainingRun(setup.Model, new TrainingOptions
         {
-            Model = setup.Model,
-            Data = context.DataName,
-            Loss = "ce",
+            Loss = new CrossEntropyLoss(),
             FullBatch = fullBatch,
             BatchSize = setup.BatchSize,
             Steps = setup.Steps,
             LearningRate = setup.LearningRate,
-            Preprocessing = false,
             EvalEvery = Math.Max(1, setup.Steps / 40),
             EvalSubset = setup.EvalTestSubset,
             ChunkSize = 10000,
             CheckpointEvery = setup.Steps >= 10000 ? 5000 : 0,
             Seed = seed,
-        };
+        }) { Data = context.DataName, Preprocessing = false };
         using var split = new DataSplit(train.Take(train.Count), test.Take(test.Count), "subset");
-        using var data = TrainingData.Prepare(split, options, context.Device, ScalarType.Float32);
+        using var data = options.PrepareData(split, context.Device);
         string name = $"{setup.Model.Replace(':', '-')}-{(fullBatch ? "gd" : "sgd")}-seed{seed}";
         using var trained = context.Train(name, options, data);
         trained.Model.eval();

@@ -1,6 +1,8 @@
 using System.Globalization;
 using LossLandscape.Data;
 using LossLandscape.Plotting;
+using LossLandscape.Losses;
+using LossLandscape.Specs;
 using LossLandscape.Training;
 using static TorchSharp.torch;
 
@@ -66,21 +68,18 @@ public sealed class FigureF : Figure
         {
             int n = widths[wi];
             double lr = n * eps;
-            var baseOptions = new TrainingOptions
+            var baseOptions = new TrainingRun($"meanfield:{d + 1}x{n}", new TrainingOptions
             {
-                Model = $"meanfield:{d + 1}x{n}",
-                Data = spec,
-                Loss = "mse",
+                Loss = new SquaredErrorLoss(),
                 Steps = steps,
                 LearningRate = lr,
-                Preprocessing = false,
                 EvalEvery = Math.Max(1, steps / evals),
                 ChunkSize = 5000,
-            };
+            }) { Data = spec, Preprocessing = false };
             var gdCurve = new List<(double T, double Risk)>();
             for (int s = 0; s < seeds; s++)
             {
-                using var gd = context.Train($"N{n}-gd-seed{s}", baseOptions with { FullBatch = true, Seed = context.Seed + s }, data);
+                using var gd = context.Train($"N{n}-gd-seed{s}", baseOptions.With(o => o with { FullBatch = true, Seed = context.Seed + s }), data);
                 var c = Curve(gd.Result.History, eps);
                 Accumulate(gdCurve, c, seeds);
                 foreach (var (t, r) in c) rows.Add(new object[] { n, "GD", 0.0, s, t, r });
@@ -94,7 +93,7 @@ public sealed class FigureF : Figure
                 var sgdCurve = new List<(double T, double Risk)>();
                 for (int s = 0; s < seeds; s++)
                 {
-                    using var sgd = context.Train($"N{n}-sgd-B{b}-seed{s}", baseOptions with { BatchSize = b, Seed = context.Seed + s }, data);
+                    using var sgd = context.Train($"N{n}-sgd-B{b}-seed{s}", baseOptions.With(o => o with { BatchSize = b, Seed = context.Seed + s }), data);
                     var c = Curve(sgd.Result.History, eps);
                     Accumulate(sgdCurve, c, seeds);
                     foreach (var (t, r) in c) rows.Add(new object[] { n, $"SGD B={b}", eps / b, s, t, r });

@@ -4,6 +4,7 @@ using LossLandscape.Landscape;
 using LossLandscape.Losses;
 using LossLandscape.Plotting;
 using LossLandscape.Spectra;
+using LossLandscape.Specs;
 using LossLandscape.Training;
 using static TorchSharp.torch;
 
@@ -52,7 +53,7 @@ public sealed class FigureG : Figure
         long curvatureExamples = context.Pick(500L, 1000L, 5000L);
 
         using var split = SbLbSupport.LoadSubsets(context, "cifar10", setup);
-        using var data = TrainingData.Prepare(split, new TrainingOptions { Model = setup.Model }, context.Device, ScalarType.Float32);
+        using var data = new TrainingRun(setup.Model, new TrainingOptions()).PrepareData(split, context.Device);
         var (sb, lb) = SbLbSupport.TrainPair(context, setup, data);
         using (sb)
         using (lb)

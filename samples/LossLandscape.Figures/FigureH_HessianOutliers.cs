@@ -4,6 +4,7 @@ using LossLandscape.Data;
 using LossLandscape.Losses;
 using LossLandscape.Plotting;
 using LossLandscape.Spectra;
+using LossLandscape.Specs;
 using LossLandscape.Training;
 using static TorchSharp.torch;
 
@@ -48,7 +49,7 @@ public sealed class FigureH : Figure
         long curvatureExamples = context.Pick(500L, 1000L, 5000L);
 
         using var split = SbLbSupport.LoadSubsets(context, "mnist", setup);
-        using var data = TrainingData.Prepare(split, new TrainingOptions { Model = setup.Model }, context.Device, ScalarType.Float32);
+        using var data = new TrainingRun(setup.Model, new TrainingOptions()).PrepareData(split, context.Device);
         var (sb, lb) = SbLbSupport.TrainPair(context, setup, data);
         using (sb)
         using (lb)
@@ -129,20 +130,19 @@ internal static class SbLbSupport
     /// <summary>Trains the SB and the LB run (same seed, so the same initialization; same learning rate and number of updates).</summary>
     public static (TrainedModel Small, TrainedModel Large) TrainPair(FigureContext context, SbLbSetup setup, TrainingData data)
     {
-        var options = new TrainingOptions
+        var options = new TrainingRun(setup.Model, new TrainingOptions
         {
-            Model = setup.Model,
-            Loss = "ce",
+            Loss = new CrossEntropyLoss(),
             LearningRate = setup.LearningRate,
             Momentum = setup.Momentum,
             Steps = setup.Steps,
             Seed = context.Seed,
             ChunkSize = 2000,
-        };
-        var sb = context.Train($"sb-B{setup.SmallBatch}", options with { BatchSize = setup.SmallBatch }, data);
+        });
+        var sb = context.Train($"sb-B{setup.SmallBatch}", options.With(o => o with { BatchSize = setup.SmallBatch }), data);
         try
         {
-            var lb = context.Train($"lb-B{setup.LargeBatch}", options with { BatchSize = setup.LargeBatch }, data);
+            var lb = context.Train($"lb-B{setup.LargeBatch}", options.With(o => o with { BatchSize = setup.LargeBatch }), data);
             return (sb, lb);
         }
         catch

@@ -2,6 +2,8 @@ using System.Globalization;
 using LossLandscape.Checkpoints;
 using LossLandscape.Data;
 using LossLandscape.Plotting;
+using LossLandscape.Losses;
+using LossLandscape.Specs;
 using LossLandscape.Training;
 using static TorchSharp.torch;
 
@@ -56,9 +58,9 @@ public sealed class FigureJ : Figure
             new Series("Test loss", steps, testLoss, Color: 1),
             new Series("Train acc", steps, Col(r => r.TrainAccuracy), Dashed: true, RightAxis: true, Color: 0),
             new Series("Test acc", steps, Col(r => r.TestAccuracy), Dashed: true, RightAxis: true, Color: 1),
-            new Series($"switch LB {setup.Options.BatchSize} -> SB {setup.Options.SecondBatchSize} (step {s})", new double[] { s, s }, new[] { 0.0, top }, Color: 3),
+            new Series($"switch LB {setup.Training.BatchSize} -> SB {setup.Training.SecondBatchSize} (step {s})", new double[] { s, s }, new[] { 0.0, top }, Color: 3),
         }, new ChartOptions(context.PlotTitle($"continuous training in two phases, {setup.Options.Model}"),
-            $"Number of steps (measurements every {setup.Options.EvalEvery})", "Loss value", RightLabel: "Accuracy"),
+            $"Number of steps (measurements every {setup.Training.EvalEvery})", "Loss value", RightLabel: "Accuracy"),
             context.PathOf("two-phase.png"), context.PathOf("two-phase.svg"));
 
         var atSwitch = h.Last(r => r.Step <= s);
@@ -74,12 +76,12 @@ public sealed class FigureJ : Figure
             model = setup.Options.Model,
             trainExamples = setup.TrainCount,
             testExamples = setup.TestCount,
-            largeBatch = setup.Options.BatchSize,
-            smallBatch = setup.Options.SecondBatchSize,
+            largeBatch = setup.Training.BatchSize,
+            smallBatch = setup.Training.SecondBatchSize,
             switchAt = s,
-            steps = setup.Options.Steps,
-            learningRate = setup.Options.LearningRate,
-            evalEvery = setup.Options.EvalEvery,
+            steps = setup.Training.Steps,
+            learningRate = setup.Training.LearningRate,
+            evalEvery = setup.Training.EvalEvery,
             atSwitch = new { atSwitch.TrainLoss, atSwitch.TrainAccuracy, atSwitch.TestLoss, atSwitch.TestAccuracy },
             peakTrainLossAfterSwitch = peak,
             final = new { end.TrainLoss, end.TrainAccuracy, end.TestLoss, end.TestAccuracy },
@@ -92,7 +94,7 @@ public sealed class FigureJ : Figure
             "after the switch to the small batch the training loss rises above its value at the switch, then falls below it",
             new (string, string, string?)[]
             {
-                ("setting", $"{setup.Options.Model}, {setup.TrainCount} train / {setup.TestCount} test examples, LB {setup.Options.BatchSize} for {s} steps, then SB {setup.Options.SecondBatchSize} to step {setup.Options.Steps}, lr {setup.Options.LearningRate.ToString(inv)}",
+                ("setting", $"{setup.Options.Model}, {setup.TrainCount} train / {setup.TestCount} test examples, LB {setup.Training.BatchSize} for {s} steps, then SB {setup.Training.SecondBatchSize} to step {setup.Training.Steps}, lr {setup.Training.LearningRate.ToString(inv)}",
                     "bare AlexNet, CIFAR-10, 50k steps, measured every 100 (LB/SB sizes and switch step approx.)"),
                 ("train loss at the switch -> peak after it -> final", $"{atSwitch.TrainLoss:F3} -> {peak:F3} -> {end.TrainLoss:F3}", "rises after the switch, then falls"),
                 ("train / test accuracy at the switch", $"{atSwitch.TrainAccuracy:P1} / {atSwitch.TestAccuracy:P1}", null),
@@ -102,14 +104,17 @@ public sealed class FigureJ : Figure
 }
 
 /// <summary>The two-phase (LB then SB) run shared by figures J and K.</summary>
-/// <param name="Options">The training options (one run with a batch-size switch).</param>
+/// <param name="Options">The run (one run with a batch-size switch).</param>
 /// <param name="TrainCount">Training examples used.</param>
 /// <param name="TestCount">Test examples used.</param>
 /// <param name="Downsample">Images are average-pooled by this factor (1 = as read; 2 makes 28x28 into 14x14, 4x cheaper).</param>
-internal sealed record TwoPhaseSetup(TrainingOptions Options, int TrainCount, int TestCount, int Downsample)
+internal sealed record TwoPhaseSetup(TrainingRun Options, int TrainCount, int TestCount, int Downsample)
 {
+    /// <summary>The training options of the run.</summary>
+    public TrainingOptions Training => Options.Training;
+
     /// <summary>The switch step S (end of the LB phase).</summary>
-    public long SwitchAt => Options.SwitchBatchSizeAt!.Value;
+    public long SwitchAt => Training.SwitchBatchSizeAt!.Value;
 }
 
 /// <summary>Options, data and end points of the two-phase run of figures J and K.</summary>
@@ -128,22 +133,19 @@ internal static class TwoPhaseTraining
         var (model, train, test, down) = context.Pick(("mlp:196-32-10", 512, 256, 2), ("alexnet-bare", 1000, 500, 2), ("alexnet-bare", 50000, 10000, 1));
         var (lb, sb) = context.Pick((256, 16), (500, 50), (512, 32));
         var (switchAt, steps, every) = context.Pick((30L, 150L, 10L), (150L, 350L, 10L), (25_000L, 50_000L, 100L));
-        var options = new TrainingOptions
+        var options = new TrainingRun(model, new TrainingOptions
         {
-            Model = model,
-            Data = context.Preset == Preset.Full ? "cifar10" : "fashion-mnist",
-            Loss = "ce",
+            Loss = new CrossEntropyLoss(),
             BatchSize = lb,
             Steps = steps,
             LearningRate = context.Pick(0.1, 0.01, 0.01),
             Momentum = context.Pick(0.0, 0.9, 0.9),
             SwitchBatchSizeAt = switchAt,
             SecondBatchSize = sb,
-            Augment = "off",
             EvalEvery = every,
             CheckpointEvery = switchAt,
             Seed = context.Seed,
-        };
+        }) { Data = context.Preset == Preset.Full ? "cifar10" : "fashion-mnist", Augment = "off" };
         return new TwoPhaseSetup(options, train, test, down);
     }
 
@@ -171,8 +173,8 @@ internal static class TwoPhaseTraining
         var dir = Path.GetFullPath(Path.Combine(context.OutDir, "..", "J", "runs", RunName));
         var optionsPath = Path.Combine(dir, "options.json");
         if (!File.Exists(optionsPath) || !File.Exists(FinalModel(dir)) || !File.Exists(SwitchCheckpoint(dir, setup.SwitchAt))) return null;
-        var found = TrainingOptions.Load(optionsPath) with { Device = "", Threads = null };
-        return found == setup.Options with { Device = "", Threads = null } ? dir : null;
+        static TrainingRun Comparable(TrainingRun r) => r.With(o => o with { Threads = null }) with { Device = "" };
+        return Comparable(TrainingRun.Load(optionsPath)) == Comparable(setup.Options) ? dir : null;
     }
 
     /// <summary>Loads a checkpoint into <paramref name="model"/>.</summary>
@@ -187,10 +189,10 @@ internal static class FigureData
     /// of <paramref name="split"/> (the whole set where the count reaches its size), prepared for training with
     /// <paramref name="options"/> (normalization, augmentation) in float32 on the figure's device.
     /// </summary>
-    public static TrainingData Prepare(FigureContext context, DataSplit split, long trainCount, long testCount, TrainingOptions options)
+    public static TrainingData Prepare(FigureContext context, DataSplit split, long trainCount, long testCount, TrainingRun options)
     {
         using var subset = Subset(context, split, trainCount, testCount);
-        return TrainingData.Prepare(subset, options, context.Device, ScalarType.Float32);
+        return options.PrepareData(subset, context.Device);
     }
 
     /// <summary>

@@ -2,6 +2,7 @@ using System.Globalization;
 using LossLandscape.Landscape;
 using LossLandscape.Parameters;
 using LossLandscape.Plotting;
+using LossLandscape.Specs;
 using LossLandscape.Training;
 
 namespace LossLandscape.Figures;
@@ -47,7 +48,7 @@ public sealed class FigureK : Figure
             context.Log($"reusing figure J's run in {dir}");
         }
 
-        using var model = Trainer.CreateModel(setup.Options, data.Train.ExampleShape, data.Train.NumClasses, context.Device);
+        using var model = setup.Options.CreateModel(data.Train.ExampleShape, data.Train.NumClasses, context.Device);
         var space = new ParameterSpace(model);
         TwoPhaseTraining.Load(model, TwoPhaseTraining.SwitchCheckpoint(dir, setup.SwitchAt));
         var lb = ModelPoint.Capture(space);
@@ -83,7 +84,7 @@ public sealed class FigureK : Figure
             run = dir,
             model = setup.Options.Model,
             switchAt = setup.SwitchAt,
-            steps = setup.Options.Steps,
+            steps = setup.Training.Steps,
             normLb = line.NormA,
             normSb = line.NormB,
             barrierOn01 = barrier,

@@ -3,6 +3,8 @@ using LossLandscape.Data;
 using LossLandscape.Landscape;
 using LossLandscape.Parameters;
 using LossLandscape.Plotting;
+using LossLandscape.Losses;
+using LossLandscape.Specs;
 using LossLandscape.Training;
 
 namespace LossLandscape.Figures;
@@ -35,23 +37,21 @@ public sealed class FigureL : Figure
             ("mlp:784-16-16-10", 400L, 200L, 400L, 200L),
             ("mlp:784-32-32-10", 2000L, 1000L, 2000L, 1000L),
             ("resnet20", 50000L, 10000L, 5000L, 2000L));
-        var options = new TrainingOptions
+        var options = new TrainingRun(model, new TrainingOptions
         {
-            Model = model,
-            Data = context.Preset == Preset.Full ? "cifar10" : "fashion-mnist",
             BatchSize = context.Pick(32, 64, 128),
             Steps = context.Pick(250L, 1200L, 64000L),
             LearningRate = context.Pick(0.05, 0.05, 0.1),
             Momentum = 0.9,
             WeightDecay = context.Pick(0.0, 0.0, 5e-4),
-            Schedule = context.Pick("constant", "constant", "step:32000,48000:0.1"),
+            Schedule = LearningRateSchedule.Parse(context.Pick("constant", "constant", "step:32000,48000:0.1")),
             EvalEvery = context.Pick(0L, 0L, 1000L),
             CheckpointEvery = context.Pick(0L, 0L, 2000L),
-        };
+        }) { Data = context.Preset == Preset.Full ? "cifar10" : "fashion-mnist" };
         using var split = context.LoadData("cifar10");
         using var data = FigureData.Prepare(context, split, trainCount, testCount, options);
-        using var first = context.Train("seed-a", options with { Seed = context.Seed }, data);
-        using var second = context.Train("seed-b", options with { Seed = context.Seed + 1 }, data);
+        using var first = context.Train("seed-a", options.With(o => o with { Seed = context.Seed }), data);
+        using var second = context.Train("seed-b", options.With(o => o with { Seed = context.Seed + 1 }), data);
 
         var space = new ParameterSpace(first.Model);
         using var a = space.Get();

@@ -3,6 +3,8 @@ using LossLandscape.Data;
 using LossLandscape.Landscape;
 using LossLandscape.Parameters;
 using LossLandscape.Plotting;
+using LossLandscape.Losses;
+using LossLandscape.Specs;
 using LossLandscape.Training;
 using static TorchSharp.torch;
 
@@ -35,7 +37,7 @@ public sealed class FigureN : Figure
     /// <inheritdoc />
     public override string Slides => "28";
 
-    private sealed record Solution(string Label, TrainingOptions Options);
+    private sealed record Solution(string Label, TrainingRun Options);
 
     /// <inheritdoc />
     public override FigureOutcome Run(FigureContext context)
@@ -43,34 +45,32 @@ public sealed class FigureN : Figure
         var (hidden, trainCount, testCount) = context.Pick((32, 500L, 300L), (64, 1500L, 1000L), (500, 60000L, 10000L));
         string model = context.Preset == Preset.Full ? "mlp:784-500-300-10" : $"mlp:784-{hidden}-10";
         long steps = context.Pick(120L, 400L, 20000L);
-        var sgd = new TrainingOptions
+        var sgd = new TrainingRun(model, new TrainingOptions
         {
-            Model = model,
-            Data = context.Preset == Preset.Full ? "mnist" : "fashion-mnist",
             BatchSize = 64,
             Steps = steps,
             LearningRate = 0.05,
             Seed = context.Seed,
-        };
+        }) { Data = context.Preset == Preset.Full ? "mnist" : "fashion-mnist" };
         var solutions = new[]
         {
             new Solution("SGD", sgd),
-            new Solution("GD", sgd with { FullBatch = true, Steps = context.Pick(60L, 100L, 5000L), LearningRate = 0.5 }),
-            new Solution("momentum", sgd with { Momentum = 0.9, LearningRate = 0.01 }),
+            new Solution("GD", sgd.With(o => o with { FullBatch = true, Steps = context.Pick(60L, 100L, 5000L), LearningRate = 0.5 })),
+            new Solution("momentum", sgd.With(o => o with { Momentum = 0.9, LearningRate = 0.01 })),
             new Solution("no preproc.", sgd with { Preprocessing = false }),
-            new Solution("MSE", sgd with { Loss = "mse", LearningRate = 0.02 }),
-            new Solution("SGD, other seed", sgd with { Seed = context.Seed + 1 }),
+            new Solution("MSE", sgd.With(o => o with { Loss = new SquaredErrorLoss(), LearningRate = 0.02 })),
+            new Solution("SGD, other seed", sgd.With(o => o with { Seed = context.Seed + 1 })),
         };
 
         using var split = context.LoadData("mnist");
         using var subset = FigureData.Subset(context, split, trainCount, testCount);
-        using var raw = TrainingData.Prepare(subset, sgd with { Preprocessing = false }, context.Device, ScalarType.Float32);
-        using var normalized = TrainingData.Prepare(subset, sgd, context.Device, ScalarType.Float32);
+        using var raw = (sgd with { Preprocessing = false }).PrepareData(subset, context.Device);
+        using var normalized = sgd.PrepareData(subset, context.Device);
 
         // Train every solution and express it on raw pixels.
         var thetas = new List<Tensor>();
         var finals = new List<TrainingRecord>();
-        using var probeModel = Trainer.CreateModel(sgd, raw.Train.ExampleShape, raw.Train.NumClasses, context.Device);
+        using var probeModel = sgd.CreateModel(raw.Train.ExampleShape, raw.Train.NumClasses, context.Device);
         var space = new ParameterSpace(probeModel);
         foreach (var s in solutions)
         {
@@ -107,7 +107,7 @@ public sealed class FigureN : Figure
         Charts.Matrix(Percent(testErr), labels, labels,
             new ChartOptions(context.PlotTitle($"test-error barrier (percentage points) on the line, {model}"), Width: 1000, Height: 750),
             context.PathOf("barrier-matrix.png"), context.PathOf("barrier-matrix.svg"));
-        var ceIdx = Enumerable.Range(0, n).Where(i => solutions[i].Options.Loss == "ce").ToArray();
+        var ceIdx = Enumerable.Range(0, n).Where(i => solutions[i].Options.Training.Loss is CrossEntropyLoss).ToArray();
         var ceMatrix = new double[ceIdx.Length, ceIdx.Length];
         for (int r = 0; r < ceIdx.Length; r++)
             for (int c = 0; c < ceIdx.Length; c++) ceMatrix[r, c] = ce[ceIdx[r], ceIdx[c]];
@@ -123,7 +123,7 @@ public sealed class FigureN : Figure
         {
             var o = sgd with { Model = $"mlp:784-{w}-10" };
             using var ra = context.Train($"width-{w}-seed-a", o, normalized);
-            using var rb = context.Train($"width-{w}-seed-b", o with { Seed = context.Seed + 1 }, normalized);
+            using var rb = context.Train($"width-{w}-seed-b", o.With(t => t with { Seed = context.Seed + 1 }), normalized);
             var sa = new ParameterSpace(ra.Model);
             using var ta = sa.Get();
             using var tb = new ParameterSpace(rb.Model).Get();
@@ -160,7 +160,7 @@ public sealed class FigureN : Figure
             model,
             trainExamples = raw.Train.Count,
             testExamples = raw.Test!.Count,
-            solutions = solutions.Select((s, i) => new { s.Label, s.Options.Loss, s.Options.FullBatch, s.Options.Momentum, s.Options.Preprocessing, s.Options.Seed, s.Options.Steps, s.Options.LearningRate, trainLossOwn = finals[i].TrainLoss, trainAccuracy = endpoints[i].Accuracy, testAccuracy = endpoints[i].TestAccuracy }),
+            solutions = solutions.Select((s, i) => new { s.Label, Loss = s.Options.Training.Loss.Name, s.Options.Training.FullBatch, s.Options.Training.Momentum, s.Options.Preprocessing, s.Options.Training.Seed, s.Options.Training.Steps, s.Options.Training.LearningRate, trainLossOwn = finals[i].TrainLoss, trainAccuracy = endpoints[i].Accuracy, testAccuracy = endpoints[i].TestAccuracy }),
             testErrorBarriers = ToRows(testErr),
             trainErrorBarriers = ToRows(trainErr),
             trainCeBarriers = ToRows(ce),

@@ -3,6 +3,7 @@ using LossLandscape.Curvature;
 using LossLandscape.Losses;
 using LossLandscape.Plotting;
 using LossLandscape.Spectra;
+using LossLandscape.Specs;
 using LossLandscape.Training;
 using static TorchSharp.torch;
 
@@ -44,7 +45,7 @@ public sealed class FigureO : Figure
         var losses = new[] { ("ce", 0.1), ("mse", 0.05), ("hinge", 0.05) };
 
         using var split = SbLbSupport.LoadSubsets(context, "mnist", trainCount, context.Pick(300L, 1000L, 10000L));
-        using var data = TrainingData.Prepare(split, new TrainingOptions { Model = model }, context.Device, ScalarType.Float32);
+        using var data = new TrainingRun(model, new TrainingOptions()).PrepareData(split, context.Device);
         var rows = new List<IReadOnlyList<object>>();
         var densityRows = new List<IReadOnlyList<object>>();
         var summary = new Dictionary<string, object>();
@@ -57,7 +58,7 @@ public sealed class FigureO : Figure
         var inv = CultureInfo.InvariantCulture;
         foreach (var (name, lr) in losses)
         {
-            var options = new TrainingOptions { Model = model, Loss = name, BatchSize = 64, LearningRate = lr, Steps = steps, Seed = context.Seed, ChunkSize = 2000 };
+            var options = new TrainingRun(model, new TrainingOptions { Loss = LossFunction.Parse(name), BatchSize = 64, LearningRate = lr, Steps = steps, Seed = context.Seed, ChunkSize = 2000 });
             using var run = context.Train(name, options, data);
             var loss = LossFunction.Parse(name);
             var copts = new CurvatureOptions(BatchSize: curvatureExamples, Subset: curvatureExamples);

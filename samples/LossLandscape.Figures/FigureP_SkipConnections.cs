@@ -2,6 +2,7 @@ using System.Globalization;
 using LossLandscape.Landscape;
 using LossLandscape.Parameters;
 using LossLandscape.Plotting;
+using LossLandscape.Specs;
 using LossLandscape.Training;
 using static TorchSharp.torch;
 
@@ -38,20 +39,17 @@ public sealed class FigureP : Figure
     {
         var depth = context.Pick(8, 56, 56);
         var (trainCount, testCount, down) = context.Pick((128L, 32L, 2), (600L, 100L, 2), (50000L, 10000L, 1));
-        var options = new TrainingOptions
+        var options = new TrainingRun($"resnet{depth}", new TrainingOptions
         {
-            Model = $"resnet{depth}",
-            Data = context.Preset == Preset.Full ? "cifar10" : "fashion-mnist",
             BatchSize = context.Pick(32, 32, 128),
             Steps = context.Pick(12L, 200L, 117_300L),
             LearningRate = context.Pick(0.05, 0.05, 0.1),
             Momentum = 0.9,
             WeightDecay = context.Pick(0.0, 5e-4, 5e-4),
-            Schedule = context.Pick("constant", "constant", "step:58650,87975,107525:0.1"),
-            Augment = context.Pick("off", "off", "auto"),
+            Schedule = LearningRateSchedule.Parse(context.Pick("constant", "constant", "step:58650,87975,107525:0.1")),
             CheckpointEvery = context.Pick(0L, 0L, 5000L),
             Seed = context.Seed,
-        };
+        }) { Data = context.Preset == Preset.Full ? "cifar10" : "fashion-mnist", Augment = context.Pick("off", "off", "auto") };
         int points = context.Pick(5, 9, 51);
         var grid = new GridSpec(-1, 1, points, -1, 1, points);
         long evalCount = context.Pick(48L, 128L, 50000L);
@@ -118,7 +116,7 @@ public sealed class FigureP : Figure
             "without skip connections the surface is more non-convex (larger fraction of grid points with a markedly negative finite-difference curvature)",
             new (string, string, string?)[]
             {
-                ("setting", $"resnet{depth} and resnet{depth}-noshort, {data.Train.Count} training examples ({context.DataName}), {options.Steps} steps; grid {points}x{points} on [-1, 1]^2, loss on {evalSet.Count} examples, BatchNorm recomputed",
+                ("setting", $"resnet{depth} and resnet{depth}-noshort, {data.Train.Count} training examples ({context.DataName}), {options.Training.Steps} steps; grid {points}x{points} on [-1, 1]^2, loss on {evalSet.Count} examples, BatchNorm recomputed",
                     "ResNet-56 and -noshort on CIFAR-10, 51x51 grid"),
                 ("center loss: skip / no skip", $"{skip.Center:F3} / {noSkip.Center:F3}", null),
                 ("edge rise: skip / no skip", $"{skip.EdgeRise:F3} / {noSkip.EdgeRise:F3}", "no-skip much sharper (chaotic at depth 56)"),

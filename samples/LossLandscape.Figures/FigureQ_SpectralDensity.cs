@@ -3,6 +3,7 @@ using LossLandscape.Curvature;
 using LossLandscape.Losses;
 using LossLandscape.Plotting;
 using LossLandscape.Spectra;
+using LossLandscape.Specs;
 using LossLandscape.Training;
 using static TorchSharp.torch;
 
@@ -38,26 +39,25 @@ public sealed class FigureQ : Figure
     {
         string model = context.Pick("mlp:784-16-10", "mlp:784-64-10", "resnet32");
         long trainCount = context.Pick(500L, 2000L, 50000L);
-        var options = new TrainingOptions
+        var options = new TrainingRun(model, new TrainingOptions
         {
-            Model = model,
-            Loss = "ce",
+            Loss = new CrossEntropyLoss(),
             BatchSize = context.Pick(32, 64, 128),
             LearningRate = 0.1,
             Momentum = context.Pick(0.0, 0.0, 0.9),
             WeightDecay = context.Pick(0.0, 0.0, 1e-4),
-            Schedule = context.Pick("constant", "constant", "step:32000,48000:0.1"),
+            Schedule = LearningRateSchedule.Parse(context.Pick("constant", "constant", "step:32000,48000:0.1")),
             Steps = context.Pick(300L, 1000L, 64000L),
             Seed = context.Seed,
             ChunkSize = 1000,
-        };
+        });
         long curvatureExamples = context.Pick(200L, 500L, 10000L);
         int steps = context.Pick(25, 80, 90);
         int probes = context.Pick(4, 4, 10);
         int hutchinsonProbes = context.Pick(16, 30, 100);
 
         using var split = SbLbSupport.LoadSubsets(context, "cifar10", trainCount, context.Pick(300L, 1000L, 10000L));
-        using var data = TrainingData.Prepare(split, options, context.Device, ScalarType.Float32);
+        using var data = options.PrepareData(split, context.Device);
         using var run = context.Train("model", options, data);
         var op = new HessianOperator(run.Model, new CrossEntropyLoss(), data.Train,
             new CurvatureOptions(BatchSize: Math.Min(curvatureExamples, 1000), Subset: curvatureExamples));
@@ -91,7 +91,8 @@ public sealed class FigureQ : Figure
             slq.Probes.SelectMany((r, k) => r.Nodes.Select((t, j) => (IReadOnlyList<object>)new object[] { k, t, r.Weights[j] })));
         context.WriteJson("summary.json", new
         {
-            options,
+            options = options.Training,
+            options.Model,
             curvatureExamples,
             dimension = op.Dimension,
             lanczosSteps = steps,
@@ -125,7 +126,7 @@ public sealed class FigureQ : Figure
             "the SLQ density integrates to 1, its trace matches Hutchinson (same probes exactly, independent probes within 3 standard errors) and its edge matches Lanczos' top eigenvalue",
             new (string, string, string?)[]
             {
-                ("setting", string.Create(inv, $"{model}, {trainCount} training examples, {options.Steps} SGD steps; Hessian on {curvatureExamples} examples, n = {op.Dimension}"), "Ghorbani et al.: ResNet-32 CIFAR-10, 90 steps, 10 probes"),
+                ("setting", string.Create(inv, $"{model}, {trainCount} training examples, {options.Training.Steps} SGD steps; Hessian on {curvatureExamples} examples, n = {op.Dimension}"), "Ghorbani et al.: ResNet-32 CIFAR-10, 90 steps, 10 probes"),
                 ("SLQ", string.Create(inv, $"{probes} probes x {steps} steps, sigma {slq.Sigma:G3}"), "80-100 steps, several probes, Gaussian broadening"),
                 ("density integral; max |sum of weights - 1|", string.Create(inv, $"{integral:F8}; {weightError:G2}"), "1; 0"),
                 ("trace: SLQ vs same-probe Hutchinson", string.Create(inv, $"{slq.TraceEstimate:G6} vs {sameProbes:G6} (rel. diff {sameError:G2})"), "equal"),

@@ -2,7 +2,9 @@ using System.ComponentModel;
 using System.Globalization;
 using LossLandscape.Checkpoints;
 using LossLandscape.Data;
+using LossLandscape.Losses;
 using LossLandscape.Runtime;
+using LossLandscape.Specs;
 using LossLandscape.Training;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -155,12 +157,14 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
     {
         if (string.IsNullOrWhiteSpace(settings.Out))
             throw new LossLandscapeException("Give the run folder with --out DIR.");
-        var options = BuildOptions(settings);
-        var runtime = new RuntimeOptions(options.Device, options.Seed, options.Threads, options.DType, RetainHostMemory: !settings.ReleaseHostMemory).Apply();
-        using var data = ResolveData(options.Data, options, runtime.Device, runtime.DType, settings.DataDir);
+        var run = BuildOptions(settings);
+        var runtime = new RuntimeOptions(run.Device, run.Training.Seed, run.Training.Threads, run.DType, RetainHostMemory: !settings.ReleaseHostMemory).Apply();
+        using var data = ResolveData(run, runtime.Device, settings.DataDir);
         int classes = data.Train.NumClasses;
-        using var model = Trainer.CreateModel(options, data.Train.ExampleShape, classes, runtime.Device);
-        using var trainer = new Trainer(model, data.Train, data.Test, options, settings.Out, data.Augmentation) { Metadata = data.Metadata };
+        using var model = run.CreateModel(data.Train.ExampleShape, classes, runtime.Device);
+        var metadata = new Dictionary<string, string>(data.Metadata);
+        foreach (var (k, v) in new CheckpointInfo(run.Model, data.Train.ExampleShape, classes).ToMetadata()) metadata[k] = v;
+        using var trainer = new Trainer(model, data.Train, data.Test, run.Training, settings.Out, data.Augmentation) { Metadata = metadata, Description = run.Description() };
         if (settings.Resume) trainer.Resume();
 
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -174,7 +178,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         TrainingResult result;
         try
         {
-            AnsiConsole.MarkupLine($"training [bold]{Markup.Escape(options.Model)}[/] on [bold]{Markup.Escape(data.Train.Name)}[/] ({data.Train.Count} examples), {trainer.TotalSteps} steps from step {trainer.Step}, on {runtime.Device.type.ToString().ToLowerInvariant()} ({TorchRuntime.DTypeName(runtime.DType)})");
+            AnsiConsole.MarkupLine($"training [bold]{Markup.Escape(run.Model)}[/] on [bold]{Markup.Escape(data.Train.Name)}[/] ({data.Train.Count} examples), {trainer.TotalSteps} steps from step {trainer.Step}, on {runtime.Device.type.ToString().ToLowerInvariant()} ({TorchRuntime.DTypeName(runtime.DType)})");
             result = AnsiConsole.Progress()
                 .AutoClear(false)
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
@@ -212,19 +216,19 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
     /// option given on the command line on top.
     /// </summary>
     /// <exception cref="LossLandscapeException">A missing --model/--data, a folder that holds a run without --resume, or none with it.</exception>
-    public static TrainingOptions BuildOptions(Settings settings)
+    public static TrainingRun BuildOptions(Settings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
         var dir = settings.Out!;
         var optionsPath = Path.Combine(dir, "options.json");
-        TrainingOptions o;
+        TrainingRun run;
         if (settings.Resume)
         {
             if (!File.Exists(optionsPath))
                 throw new LossLandscapeException($"--resume needs a run folder; '{optionsPath}' does not exist.");
-            o = TrainingOptions.Load(optionsPath);
-            if (settings.Device != "auto") o = o with { Device = settings.Device };
-            if (settings.Threads is int t) o = o with { Threads = t };
+            run = TrainingRun.Load(optionsPath);
+            if (settings.Device != "auto") run = run with { Device = settings.Device };
+            if (settings.Threads is int t) run = run.With(o => o with { Threads = t });
         }
         else
         {
@@ -233,21 +237,26 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
             if (string.IsNullOrWhiteSpace(settings.Model)) throw new LossLandscapeException("Give the model with --model SPEC (for example --model mlp:784-500-300-10).");
             if (string.IsNullOrWhiteSpace(settings.Data)) throw new LossLandscapeException("Give the training data with --data NAME.");
             var device = TorchRuntime.ResolveDevice(settings.Device);
-            o = new TrainingOptions
+            run = new TrainingRun(settings.Model, new TrainingOptions { Seed = settings.Seed, Threads = settings.Threads })
             {
-                Seed = settings.Seed,
                 DType = TorchRuntime.DTypeName(TorchRuntime.ParseDType(settings.DType)),
                 Device = device.type == DeviceType.CUDA ? $"cuda:{Math.Max(0, device.index)}" : "cpu",
-                Threads = settings.Threads,
             };
         }
+        var o = run.Training;
         if (settings.Steps is not null || settings.Epochs is not null)
             o = o with { Steps = settings.Steps, Epochs = settings.Epochs };
-        return o with
+        run = run with
         {
-            Model = settings.Model ?? o.Model,
-            Data = settings.Data ?? o.Data,
-            Loss = settings.Loss ?? o.Loss,
+            Model = settings.Model ?? run.Model,
+            Data = settings.Data ?? run.Data,
+            Preprocessing = settings.NoPreprocessing is true ? false : run.Preprocessing,
+            Augment = settings.Augment?.Trim().ToLowerInvariant() ?? run.Augment,
+        };
+        run.Validate();
+        return run with { Training = o with
+        {
+            Loss = settings.Loss is null ? o.Loss : LossFunction.Parse(settings.Loss),
             BatchSize = settings.BatchSize ?? o.BatchSize,
             FullBatch = settings.FullBatch ?? o.FullBatch,
             LearningRate = settings.LearningRate ?? o.LearningRate,
@@ -255,9 +264,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
             Dampening = settings.Dampening ?? o.Dampening,
             Nesterov = settings.Nesterov ?? o.Nesterov,
             WeightDecay = settings.WeightDecay ?? o.WeightDecay,
-            Preprocessing = settings.NoPreprocessing is true ? false : o.Preprocessing,
-            Augment = settings.Augment?.Trim().ToLowerInvariant() ?? o.Augment,
-            Schedule = settings.Schedule is null ? o.Schedule : LearningRateSchedule.Parse(settings.Schedule).ToString()!,
+            Schedule = settings.Schedule is null ? o.Schedule : LearningRateSchedule.Parse(settings.Schedule),
             EvalEvery = settings.EvalEvery ?? o.EvalEvery,
             EvalSubset = settings.EvalSubset ?? o.EvalSubset,
             CheckpointEvery = settings.CheckpointEvery ?? o.CheckpointEvery,
@@ -265,23 +272,22 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
             SwitchBatchSizeAt = settings.SwitchBatchSizeAt ?? o.SwitchBatchSizeAt,
             SecondBatchSize = settings.SecondBatchSize ?? o.SecondBatchSize,
             NoiseScale = settings.NoiseScale ?? o.NoiseScale,
-        };
+        } };
     }
 
     /// <summary>
-    /// Resolves the data set named <paramref name="name"/> (a catalog name such as <c>fashion-mnist</c>,
+    /// Resolves the data set the run names (a catalog name such as <c>fashion-mnist</c>,
     /// <c>synthetic:...</c> or <c>FILE.safetensors</c> with <c>x</c>, <c>y</c> and optionally <c>x_test</c>,
     /// <c>y_test</c>) through the <see cref="DataCatalog"/>, and prepares it for training with the run's preprocessing
-    /// (<see cref="TrainingData.Prepare(LossLandscape.Data.DataSplit, TrainingOptions, Device, ScalarType)"/>). This is the one place where the train command interprets data names.
+    /// (<see cref="TrainingRun.PrepareData"/>). This is the one place where the train command interprets data names.
     /// </summary>
     /// <exception cref="LossLandscapeException">An unknown name, a missing or malformed file.</exception>
-    public static TrainingData ResolveData(string name, TrainingOptions options, Device device, ScalarType dtype, string? dataDir = null)
+    public static TrainingData ResolveData(TrainingRun run, Device device, string? dataDir = null)
     {
-        ArgumentNullException.ThrowIfNull(name);
-        ArgumentNullException.ThrowIfNull(options);
-        using var split = new DataCatalog(DataArguments.CatalogOptions(dataDir)).Load(name);
+        ArgumentNullException.ThrowIfNull(run);
+        using var split = new DataCatalog(DataArguments.CatalogOptions(dataDir)).Load(run.Data);
         if (split.Note is not null) AnsiConsole.MarkupLine($"[yellow]note:[/] {Markup.Escape(split.Note)}");
-        return TrainingData.Prepare(split, options, device, dtype);
+        return run.PrepareData(split, device);
     }
 
     private static string F(double? v, string format) => v is double d ? d.ToString(format, CultureInfo.InvariantCulture) : "";

@@ -16,9 +16,16 @@ namespace LossLandscape.Curvature;
 /// </remarks>
 public sealed class GaussNewtonOperator : CurvatureOperator
 {
-    /// <summary>Builds G for <paramref name="model"/>, <paramref name="loss"/> and <paramref name="data"/>.</summary>
+    /// <summary>Builds G for <paramref name="model"/>, <paramref name="loss"/> and the first <see cref="CurvatureOptions.Subset"/> examples of <paramref name="data"/> in batches of <see cref="CurvatureOptions.BatchSize"/>.</summary>
     /// <exception cref="LossLandscapeException">Model, loss and data do not fit (see <see cref="CurvatureOperator"/>).</exception>
     public GaussNewtonOperator(nn.Module<Tensor, Tensor> model, LossFunction loss, Dataset data, CurvatureOptions? options = null)
+        : base(model, loss, data, options)
+    {
+    }
+
+    /// <summary>Builds G for <paramref name="model"/>, <paramref name="loss"/> and the batches of <paramref name="data"/> (class labels or regression targets; the tensors stay the caller's).</summary>
+    /// <exception cref="LossLandscapeException">Model, loss and data do not fit (see <see cref="CurvatureOperator"/>).</exception>
+    public GaussNewtonOperator(nn.Module<Tensor, Tensor> model, LossFunction loss, BatchSource data, CurvatureOptions? options = null)
         : base(model, loss, data, options)
     {
     }

@@ -14,9 +14,16 @@ namespace LossLandscape.Curvature;
 /// </remarks>
 public sealed class ResidualOperator : CurvatureOperator
 {
-    /// <summary>Builds R for <paramref name="model"/>, <paramref name="loss"/> and <paramref name="data"/>.</summary>
+    /// <summary>Builds R for <paramref name="model"/>, <paramref name="loss"/> and the first <see cref="CurvatureOptions.Subset"/> examples of <paramref name="data"/> in batches of <see cref="CurvatureOptions.BatchSize"/>.</summary>
     /// <exception cref="LossLandscapeException">Model, loss and data do not fit (see <see cref="CurvatureOperator"/>).</exception>
     public ResidualOperator(nn.Module<Tensor, Tensor> model, LossFunction loss, Dataset data, CurvatureOptions? options = null)
+        : base(model, loss, data, options)
+    {
+    }
+
+    /// <summary>Builds R for <paramref name="model"/>, <paramref name="loss"/> and the batches of <paramref name="data"/> (class labels or regression targets; the tensors stay the caller's).</summary>
+    /// <exception cref="LossLandscapeException">Model, loss and data do not fit (see <see cref="CurvatureOperator"/>).</exception>
+    public ResidualOperator(nn.Module<Tensor, Tensor> model, LossFunction loss, BatchSource data, CurvatureOptions? options = null)
         : base(model, loss, data, options)
     {
     }
@@ -37,12 +44,21 @@ public sealed class ResidualOperator : CurvatureOperator
 /// <summary>Builds a curvature operator by name.</summary>
 public static class CurvatureOperators
 {
-    /// <summary>The names <see cref="Create"/> accepts.</summary>
+    /// <summary>The operator names the Create methods accept.</summary>
     public const string Syntax = "hessian, ggn (generalized Gauss-Newton) or residual (Hessian minus Gauss-Newton)";
 
     /// <summary>Creates the <c>hessian</c>, <c>ggn</c> or <c>residual</c> operator.</summary>
     /// <exception cref="LossLandscapeException">Another name, or model, loss and data that do not fit.</exception>
-    public static CurvatureOperator Create(string? name, nn.Module<Tensor, Tensor> model, LossFunction loss, Dataset data, CurvatureOptions? options = null) =>
+    public static CurvatureOperator Create(string? name, nn.Module<Tensor, Tensor> model, LossFunction loss, Dataset data, CurvatureOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        var o = options ?? new CurvatureOptions();
+        return Create(name, model, loss, BatchSource.FromDataset(data, o.BatchSize, o.Subset), o);
+    }
+
+    /// <summary>Creates the <c>hessian</c>, <c>ggn</c> or <c>residual</c> operator over a batch source.</summary>
+    /// <exception cref="LossLandscapeException">Another name, or model, loss and data that do not fit.</exception>
+    public static CurvatureOperator Create(string? name, nn.Module<Tensor, Tensor> model, LossFunction loss, BatchSource data, CurvatureOptions? options = null) =>
         (name ?? "hessian").Trim().ToLowerInvariant() switch
         {
             "hessian" or "h" => new HessianOperator(model, loss, data, options),

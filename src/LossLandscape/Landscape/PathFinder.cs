@@ -1,5 +1,8 @@
 using System.Text.Json.Serialization;
+using LossLandscape.Data;
+using LossLandscape.Losses;
 using LossLandscape.Parameters;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace LossLandscape.Landscape;
@@ -172,30 +175,23 @@ public static class PathFinder
     private static Tensor[] TrainBezier(LandscapeProbe probe, Tensor a, Tensor b, PathOptions o, Random rng, List<double> losses)
     {
         var space = probe.Space;
-        var m = a.add(b).mul_(0.5).DetachFromDisposeScope();
-        var m1 = zeros_like(m).DetachFromDisposeScope();
-        var m2 = zeros_like(m).DetachFromDisposeScope();
-        const double beta1 = 0.9, beta2 = 0.999, epsAdam = 1e-8;
+        // The middle control point is the only trainable quantity: torch.optim.Adam on it, with the gradient of the
+        // loss at the sampled point of the curve, dL/dm = 2 t (1 - t) grad L(phi(t)).
+        var m = new TorchSharp.Modules.Parameter(a.add(b).mul_(0.5).DetachFromDisposeScope());
+        using var adam = torch.optim.Adam(new[] { m }, o.LearningRate);
         for (int step = 1; step <= o.Steps; step++)
         {
             using var scope = NewDisposeScope();
             double t = rng.NextDouble();
-            space.Set(Bezier(a, m, b, t));
+            using (no_grad()) space.Set(Bezier(a, m, b, t));
             var (loss, g) = LossAndGradient(probe, o.BatchSize, rng);
             losses.Add(loss);
-            var gm = g.mul(2 * t * (1 - t));
-            using (no_grad())
-            {
-                m1.mul_(beta1).add_(gm, alpha: 1 - beta1);
-                m2.mul_(beta2).addcmul_(gm, gm, value: 1 - beta2);
-                double c1 = 1 - Math.Pow(beta1, step), c2 = 1 - Math.Pow(beta2, step);
-                var denom = m2.div(c2).sqrt_().add_(epsAdam);
-                m.addcdiv_(m1, denom, value: -o.LearningRate / c1);
-            }
+            m.grad = g.mul(2 * t * (1 - t));
+            adam.step();
         }
-        m1.Dispose();
-        m2.Dispose();
-        return new[] { a.clone().DetachFromDisposeScope(), m, b.clone().DetachFromDisposeScope() };
+        var middle = m.detach().clone().DetachFromDisposeScope();
+        m.Dispose();
+        return new[] { a.clone().DetachFromDisposeScope(), middle, b.clone().DetachFromDisposeScope() };
     }
 
     private static Tensor[] RunString(LandscapeProbe probe, Tensor a, Tensor b, PathOptions o, Random rng, List<double> losses)
@@ -234,41 +230,26 @@ public static class PathFinder
         }
     }
 
-    /// <summary>Loss and flat gradient at the current weights on a minibatch (or the whole training set, in chunks).</summary>
+    /// <summary>
+    /// Loss and flat gradient at the current weights on a minibatch of <paramref name="batchSize"/> examples drawn
+    /// without replacement from the whole training set (uniformly, so sorted data give no biased window), or on the whole
+    /// training set in chunks.
+    /// </summary>
     internal static (double Loss, Tensor Gradient) LossAndGradient(LandscapeProbe probe, long? batchSize, Random rng)
     {
         var model = probe.Model;
-        var space = probe.Space;
         var data = probe.Train;
         bool trainMode = probe.Policy == BatchNormPolicy.Recompute && BatchNorms.HasBatchNorm(model);
-        model.train(trainMode);
-        foreach (var p in space.Parameters) p.grad = null;
-        double total = 0;
+        using var mode = ModelStateScope.EnterMode(model, trainMode);
         if (batchSize is long bs && bs < data.Count)
         {
-            long start = (long)(rng.NextDouble() * (data.Count - bs + 1));
-            start = Math.Min(start, data.Count - bs);
             using var scope = NewDisposeScope();
-            var x = data.Inputs.narrow(0, start, bs);
-            var y = data.Labels.narrow(0, start, bs);
-            var l = probe.Options.Loss.Mean(model.call(x), y);
-            l.backward();
-            total = l.to(ScalarType.Float64).item<double>();
+            using var generator = new Generator((ulong)rng.NextInt64(long.MaxValue));
+            var idx = randperm(data.Count, generator: generator).narrow(0, 0, bs).to(data.Device);
+            var batch = BatchSource.FromTensors(data.Inputs.index_select(0, idx), data.Labels.index_select(0, idx), bs, data.Name);
+            var (l, g) = new Objective(model, probe.Options.Loss, batch, probe.Space).ValueAndGradient();
+            return (l, g.MoveToOuterDisposeScope());
         }
-        else
-        {
-            foreach (var (x, y) in data.Chunks(probe.Options.ChunkSize))
-            {
-                using var scope = NewDisposeScope();
-                double w = (double)x.shape[0] / data.Count;
-                var l = probe.Options.Loss.Mean(model.call(x), y);
-                l.mul(w).backward();
-                total += w * l.to(ScalarType.Float64).item<double>();
-            }
-        }
-        var g = space.Gradient();
-        foreach (var p in space.Parameters) p.grad = null;
-        model.eval();
-        return (total, g);
+        return new Objective(model, probe.Options.Loss, BatchSource.FromDataset(data, probe.Options.ChunkSize), probe.Space).ValueAndGradient();
     }
 }

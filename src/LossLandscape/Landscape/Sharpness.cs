@@ -1,3 +1,5 @@
+using LossLandscape.Data;
+using LossLandscape.Losses;
 using LossLandscape.Parameters;
 using static TorchSharp.torch;
 
@@ -160,21 +162,7 @@ public static class Sharpness
     /// <summary>Mean loss and its gradient over the whole training set, in eval mode, in chunks.</summary>
     private static (double Loss, Tensor Gradient) FullGradient(LandscapeProbe probe)
     {
-        var model = probe.Model;
-        var space = probe.Space;
-        model.eval();
-        foreach (var p in space.Parameters) p.grad = null;
-        double total = 0;
-        foreach (var (x, y) in probe.Train.Chunks(probe.Options.ChunkSize))
-        {
-            using var scope = NewDisposeScope();
-            double w = (double)x.shape[0] / probe.Train.Count;
-            var l = probe.Options.Loss.Mean(model.call(x), y);
-            l.mul(w).backward();
-            total += w * l.to(ScalarType.Float64).item<double>();
-        }
-        var g = space.Gradient();
-        foreach (var p in space.Parameters) p.grad = null;
-        return (total, g);
+        using var mode = ModelStateScope.EnterMode(probe.Model, training: false);
+        return new Objective(probe.Model, probe.Options.Loss, BatchSource.FromDataset(probe.Train, probe.Options.ChunkSize), probe.Space).ValueAndGradient();
     }
 }

@@ -20,23 +20,15 @@ public static class Evaluation
     /// </summary>
     public static EvaluationResult Evaluate(nn.Module<Tensor, Tensor> model, LossFunction loss, Dataset data, long chunkSize = 1000)
     {
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(loss);
         ArgumentNullException.ThrowIfNull(data);
-        using var _ = no_grad();
-        double sum = 0;
-        long correct = 0;
         if (chunkSize < 1) throw new LossLandscapeException($"Chunk size {chunkSize} is not valid: give at least 1.");
-        for (long start = 0; start < data.Count; start += chunkSize)
-        {
-            using var scope = NewDisposeScope();
-            long n = Math.Min(chunkSize, data.Count - start);
-            var x = data.Inputs.narrow(0, start, n);
-            var y = data.Labels.narrow(0, start, n);
-            var output = model.call(x);
-            sum += loss.PerSample(output, y).to(ScalarType.Float64).sum().item<double>();
-            correct += loss.Correct(output, y);
-        }
-        return new EvaluationResult(sum / data.Count, (double)correct / data.Count, data.Count);
+        return Evaluate(model, loss, BatchSource.FromDataset(data, chunkSize));
+    }
+
+    /// <summary>The mean loss and the accuracy (0 for regression targets) of <paramref name="model"/> over the batches of <paramref name="data"/>, under <c>no_grad</c>, in the model's current mode.</summary>
+    public static EvaluationResult Evaluate(nn.Module<Tensor, Tensor> model, LossFunction loss, BatchSource data)
+    {
+        var (l, accuracy) = new Objective(model, loss, data).ValueAndAccuracy();
+        return new EvaluationResult(l, accuracy, data.Count);
     }
 }

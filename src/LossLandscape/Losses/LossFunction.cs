@@ -15,7 +15,50 @@ public abstract class LossFunction
     /// <summary>Short name used on the command line: <c>ce</c>, <c>mse</c> or <c>hinge</c>.</summary>
     public abstract string Name { get; }
 
-    /// <summary>Per-sample losses l(s_i, y_i), shape [P]. <paramref name="output"/> is [P, C], <paramref name="labels"/> int64 [P].</summary>
+    /// <summary>
+    /// How the per-example losses combine into the objective: the mean over the N examples of the data (every loss
+    /// here; for the squared error the per-example loss sums over the output coordinates). The curvature operators,
+    /// probes and the trainer weight a batch of B examples by B / N accordingly.
+    /// </summary>
+    public string Reduction => "mean over examples";
+
+    /// <summary>Whether the loss accepts floating-point regression targets (only the squared error does); all losses accept int64 class labels.</summary>
+    public virtual bool AcceptsFloatTargets => false;
+
+    /// <summary>
+    /// Checks that targets of dtype <paramref name="targetType"/> and shape <paramref name="targetShape"/> fit a model
+    /// output of shape <paramref name="outputShape"/> ([B, C]) for this loss.
+    /// </summary>
+    /// <exception cref="LossLandscapeException">The first mismatch, naming the output, the targets and what to change.</exception>
+    public void CheckTargets(IReadOnlyList<long> outputShape, ScalarType targetType, IReadOnlyList<long> targetShape)
+    {
+        ArgumentNullException.ThrowIfNull(outputShape);
+        ArgumentNullException.ThrowIfNull(targetShape);
+        string os = "[" + string.Join(", ", outputShape) + "]", ts = "[" + string.Join(", ", targetShape) + "]";
+        if (outputShape.Count != 2)
+            throw new LossLandscapeException($"The model's output must be [B, C] (one row of scores per example); got shape {os}.");
+        if (targetType == ScalarType.Int64)
+        {
+            if (targetShape.Count != 1)
+                throw new LossLandscapeException($"Class labels must be [B]; got shape {ts}.");
+            if (outputShape[1] == 1 && this is not SquaredErrorLoss)
+                throw new LossLandscapeException($"A model with one output needs the squared-error loss (targets +-1); the {Name} loss needs one output per class.");
+            return;
+        }
+        if (!AcceptsFloatTargets)
+            throw new LossLandscapeException($"The {Name} loss needs int64 class labels; the targets are {targetType}. Use the squared-error loss for regression targets, or give class labels.");
+        bool fits = targetShape.Count == 2 ? targetShape[1] == outputShape[1] : outputShape[1] == 1;
+        if (!fits)
+        {
+            long perExample = targetShape.Count == 2 ? targetShape[1] : 1;
+            throw new LossLandscapeException($"Regression targets with {perExample} value(s) per example do not fit the model's {outputShape[1]} output(s): give targets [N, {outputShape[1]}]{(outputShape[1] == 1 ? " or [N]" : "")}, or change the model's output size.");
+        }
+    }
+
+    /// <summary>
+    /// Per-sample losses l(s_i, y_i), shape [P]. <paramref name="output"/> is [P, C]; <paramref name="labels"/> holds int64
+    /// class labels [P] or, for a loss that <see cref="AcceptsFloatTargets"/>, floating-point targets [P] or [P, C].
+    /// </summary>
     public abstract Tensor PerSample(Tensor output, Tensor labels);
 
     /// <summary>The mean loss (1/P) sum_i l(s_i, y_i), a scalar.</summary>
@@ -27,9 +70,10 @@ public abstract class LossFunction
     /// <summary>(d^2 l / ds^2)_i u_i for each sample, shape [P, C] (of the per-sample loss, not divided by P).</summary>
     public abstract Tensor OutputHessianProduct(Tensor output, Tensor labels, Tensor u);
 
-    /// <summary>Number of correct predictions in the batch (argmax of the output; the sign for one output).</summary>
+    /// <summary>Number of correct predictions in the batch (argmax of the output; the sign for one output); 0 for regression targets, which have no classes.</summary>
     public virtual long Correct(Tensor output, Tensor labels)
     {
+        if (labels.dtype != ScalarType.Int64) return 0;
         using var scope = NewDisposeScope();
         var pred = output.shape[1] == 1 ? output.squeeze(1).gt(0).to(ScalarType.Int64) : output.argmax(1);
         return pred.eq(labels).sum().item<long>();
@@ -47,6 +91,15 @@ public abstract class LossFunction
         "hinge" => new MultiClassHingeLoss(),
         _ => throw new LossLandscapeException($"Loss '{name}' is not supported: use {Syntax}."),
     };
+
+    /// <summary>Two losses are equal when they are of the same kind (they hold no other state).</summary>
+    public override bool Equals(object? obj) => obj is LossFunction other && other.GetType() == GetType();
+
+    /// <inheritdoc />
+    public override int GetHashCode() => GetType().GetHashCode();
+
+    /// <inheritdoc />
+    public override string ToString() => Name;
 
     /// <summary>One-hot targets [P, C] in the output's dtype.</summary>
     protected static Tensor OneHot(Tensor output, Tensor labels) =>
@@ -86,8 +139,9 @@ public sealed class CrossEntropyLoss : LossFunction
 }
 
 /// <summary>
-/// Squared error on one-hot targets: l(s, y) = sum_c (s_c - t_c)^2 with t = e_y, averaged over samples (so for one
-/// output and least squares, H = 2 X^T X / P). With a single output the target is +1 for label 1 and -1 for label 0.
+/// Squared error: l(s, t) = sum_c (s_c - t_c)^2, averaged over samples, with t = e_y (one-hot) for class labels, or the
+/// given floating-point targets for regression (so for a linear model and least squares, H = 2 X^T X / P). With a
+/// single output and class labels the target is +1 for label 1 and -1 for label 0.
 /// dl/ds = 2 (s - t); d^2l/ds^2 = 2 I.
 /// </summary>
 public sealed class SquaredErrorLoss : LossFunction
@@ -95,9 +149,17 @@ public sealed class SquaredErrorLoss : LossFunction
     /// <inheritdoc />
     public override string Name => "mse";
 
-    /// <summary>The regression targets for the labels: one-hot, or +-1 for a single output.</summary>
-    public static Tensor Targets(Tensor output, Tensor labels) =>
-        output.shape[1] == 1 ? (labels.to(output.dtype) * 2 - 1).unsqueeze(1) : OneHot(output, labels);
+    /// <inheritdoc />
+    public override bool AcceptsFloatTargets => true;
+
+    /// <summary>The regression targets t [P, C]: float targets as given ([P] becomes [P, 1]); for class labels one-hot, or +-1 for a single output.</summary>
+    public static Tensor Targets(Tensor output, Tensor labels)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(labels);
+        if (labels.is_floating_point()) return (labels.dim() == 1 ? labels.unsqueeze(1) : labels).to(output.dtype);
+        return output.shape[1] == 1 ? (labels.to(output.dtype) * 2 - 1).unsqueeze(1) : OneHot(output, labels);
+    }
 
     /// <inheritdoc />
     public override Tensor PerSample(Tensor output, Tensor labels)

@@ -121,6 +121,19 @@ public static class ModelCompatibility
     /// <exception cref="ModelDataMismatchException">They do not fit; the message names both sides and the fix.</exception>
     public static void Check(nn.Module model, string dataName, IReadOnlyList<long> exampleShape, int classes, LossFunction? loss = null)
     {
+        CheckInput(model, dataName, exampleShape);
+        var sig = Describe(model);
+        string who = ModelName(model);
+        CheckOutputs(sig, who, dataName, classes, loss);
+    }
+
+    /// <summary>
+    /// Checks only that <paramref name="model"/> takes examples of shape <paramref name="exampleShape"/> (input size,
+    /// image rank, channels, image size), for data whose class count is not known (any batch source).
+    /// </summary>
+    /// <exception cref="ModelDataMismatchException">The examples do not fit the model's first layer.</exception>
+    public static void CheckInput(nn.Module model, string dataName, IReadOnlyList<long> exampleShape)
+    {
         ArgumentNullException.ThrowIfNull(exampleShape);
         var sig = Describe(model);
         string shape = string.Join("x", exampleShape);
@@ -145,6 +158,10 @@ public static class ModelCompatibility
                 throw new ModelDataMismatchException(ModelDataMismatch.ImageSize,
                     $"The model ({who}) was built for images of {hw[0]}x{hw[1]} pixels, but the examples of '{dataName}' have shape {shape}: build the model for the input shape {shape} or give data of {exampleShape[0]}x{hw[0]}x{hw[1]}.");
         }
+    }
+
+    private static void CheckOutputs(ModelSignature sig, string who, string dataName, int classes, LossFunction? loss)
+    {
         if (sig.Outputs is long k)
         {
             if (k == 1 && classes > 2)

@@ -31,6 +31,12 @@ public abstract class LearningRateSchedule
     /// <summary>The learning rate lr_0 * Factor(t, T).</summary>
     public double Rate(double baseRate, long step, long totalSteps) => baseRate * Factor(step, totalSteps);
 
+    /// <summary>Two schedules are equal when their texts are (the text determines the schedule).</summary>
+    public override bool Equals(object? obj) => obj is LearningRateSchedule other && other.ToString() == ToString();
+
+    /// <inheritdoc />
+    public override int GetHashCode() => (ToString() ?? "").GetHashCode(StringComparison.Ordinal);
+
     /// <summary>Parses a schedule (case-insensitive).</summary>
     /// <exception cref="LossLandscapeException">The text is malformed; the message lists what is accepted.</exception>
     public static LearningRateSchedule Parse(string? text)

@@ -8,15 +8,14 @@ namespace LossLandscape.Training;
 /// </summary>
 /// <remarks>
 /// seed(stream, index) = SplitMix64(SplitMix64(SplitMix64(seed) xor stream) xor index), reduced to 63 bits. Streams:
-/// <see cref="Shuffle"/> (one permutation per epoch), <see cref="Step"/> (Torch's global generator is reseeded
-/// before every step, which fixes dropout masks and random augmentation), <see cref="Noise"/> (Gaussian gradient
-/// noise, one generator per step) and <see cref="EvalSubset"/> (the fixed evaluation subset).
+/// <see cref="Shuffle"/> (one permutation per epoch), <see cref="Step"/> (the generator of the step's batch
+/// augmentation), <see cref="Noise"/> (Gaussian gradient noise, one generator per step) and <see cref="EvalSubset"/> (the fixed evaluation subset).
 /// </remarks>
 public static class SeedStreams
 {
     /// <summary>Stream of the per-epoch permutations.</summary>
     public const long Shuffle = 1;
-    /// <summary>Stream of the per-step reseeding of Torch's global generator.</summary>
+    /// <summary>Stream of the per-step augmentation generators.</summary>
     public const long Step = 2;
     /// <summary>Stream of the per-step gradient noise.</summary>
     public const long Noise = 3;

@@ -1,12 +1,14 @@
 using LossLandscape.Checkpoints;
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace LossLandscape.Training;
 
 /// <summary>
-/// Stochastic gradient descent with momentum, dampening, Nesterov momentum and weight decay, with PyTorch's
-/// <c>torch.optim.SGD</c> semantics, applied to a list of parameters whose <c>grad</c> holds the gradient.
+/// Stochastic gradient descent with momentum, dampening, Nesterov momentum and weight decay: TorchSharp's
+/// <c>torch.optim.SGD</c> (PyTorch's semantics) over a module's trainable parameters, with the learning rate set per step
+/// and the momentum buffers saved and loaded by parameter name, so that a resumed run continues bit for bit.
 /// </summary>
 /// <remarks>
 /// For each parameter p with gradient g, learning rate lr, momentum mu, dampening tau and weight decay lambda:
@@ -16,7 +18,7 @@ namespace LossLandscape.Training;
 public sealed class SgdOptimizer : IDisposable
 {
     private readonly (string Name, Parameter P)[] _parameters;
-    private readonly Tensor?[] _buffers;
+    private readonly SGD _sgd;
 
     /// <summary>Creates the optimizer over the trainable parameters of <paramref name="module"/> (those with <c>requires_grad</c>).</summary>
     /// <exception cref="LossLandscapeException">Invalid hyper-parameters (see <see cref="Validate"/>).</exception>
@@ -25,7 +27,7 @@ public sealed class SgdOptimizer : IDisposable
         ArgumentNullException.ThrowIfNull(module);
         Validate(momentum, dampening, nesterov, weightDecay);
         _parameters = module.named_parameters().Where(np => np.parameter.requires_grad).Select(np => (np.name, np.parameter)).ToArray();
-        _buffers = new Tensor?[_parameters.Length];
+        _sgd = torch.optim.SGD(_parameters.Select(p => p.P), 0.0, momentum, dampening, weightDecay, nesterov);
         Momentum = momentum;
         Dampening = dampening;
         Nesterov = nesterov;
@@ -58,30 +60,8 @@ public sealed class SgdOptimizer : IDisposable
     /// <summary>Applies one update with learning rate <paramref name="learningRate"/> from the parameters' current gradients (parameters without a gradient are skipped).</summary>
     public void Step(double learningRate)
     {
-        using var _ = no_grad();
-        for (int i = 0; i < _parameters.Length; i++)
-        {
-            var p = _parameters[i].P;
-            using var grad = p.grad;
-            if (grad is null) continue;
-            using var scope = NewDisposeScope();
-            var d = WeightDecay != 0 ? grad.add(p, alpha: WeightDecay) : grad;
-            if (Momentum != 0)
-            {
-                var b = _buffers[i];
-                if (b is null)
-                {
-                    b = d.detach().clone().DetachFromDisposeScope();
-                    _buffers[i] = b;
-                }
-                else
-                {
-                    b.mul_(Momentum).add_(d, alpha: 1 - Dampening);
-                }
-                d = Nesterov ? d.add(b, alpha: Momentum) : b;
-            }
-            p.add_(d, alpha: -learningRate);
-        }
+        foreach (var group in _sgd.ParamGroups) group.LearningRate = learningRate;
+        _sgd.step();
     }
 
     /// <summary>The momentum buffers by parameter name (empty before the first step or without momentum); the tensors are the live buffers.</summary>
@@ -89,9 +69,10 @@ public sealed class SgdOptimizer : IDisposable
     {
         get
         {
+            var states = States();
             var d = new Dictionary<string, Tensor>(StringComparer.Ordinal);
             for (int i = 0; i < _parameters.Length; i++)
-                if (_buffers[i] is { } b) d[_parameters[i].Name] = b;
+                if (states[i].momentum_buffer is { } b) d[_parameters[i].Name] = b;
             return d;
         }
     }
@@ -110,15 +91,16 @@ public sealed class SgdOptimizer : IDisposable
             var unknown = loaded.Keys.Where(k => !names.Contains(k)).ToList();
             if (unknown.Count > 0)
                 throw new LossLandscapeException($"Optimizer state '{path}' has buffers for parameters the model lacks: {string.Join(", ", unknown)}.");
+            foreach (var (name, p) in _parameters)
+                if (loaded.TryGetValue(name, out var t) && !t.shape.SequenceEqual(p.shape))
+                    throw new LossLandscapeException($"Optimizer state '{path}': buffer '{name}' has shape [{string.Join(", ", t.shape)}], the parameter [{string.Join(", ", p.shape)}].");
+            var states = States();
             for (int i = 0; i < _parameters.Length; i++)
             {
-                _buffers[i]?.Dispose();
-                _buffers[i] = null;
-                var (name, p) = _parameters[i];
-                if (!loaded.TryGetValue(name, out var t)) continue;
-                if (!t.shape.SequenceEqual(p.shape))
-                    throw new LossLandscapeException($"Optimizer state '{path}': buffer '{name}' has shape [{string.Join(", ", t.shape)}], the parameter [{string.Join(", ", p.shape)}].");
-                _buffers[i] = t.to(p.dtype, p.device).clone().DetachFromDisposeScope();
+                states[i].momentum_buffer?.Dispose();
+                states[i].momentum_buffer = loaded.TryGetValue(_parameters[i].Name, out var t)
+                    ? t.to(_parameters[i].P.dtype, _parameters[i].P.device).clone().DetachFromDisposeScope()
+                    : null;
             }
         }
         finally
@@ -128,12 +110,14 @@ public sealed class SgdOptimizer : IDisposable
     }
 
     /// <summary>Frees the momentum buffers.</summary>
-    public void Dispose()
+    public void Dispose() => _sgd.Dispose();
+
+    /// <summary>The optimizer's per-parameter states, in the order of the parameters (the live objects).</summary>
+    private SGD.State[] States()
     {
-        for (int i = 0; i < _buffers.Length; i++)
-        {
-            _buffers[i]?.Dispose();
-            _buffers[i] = null;
-        }
+        var states = _sgd.state_dict().State.Cast<SGD.State>().ToArray();
+        if (states.Length != _parameters.Length)
+            throw new InvalidOperationException($"torch.optim.SGD holds {states.Length} parameter states for {_parameters.Length} parameters.");
+        return states;
     }
 }

@@ -23,8 +23,9 @@ namespace LossLandscape.Training;
 /// One update t: lr_t = lr_0 * schedule(t, T); the gradient g of the mean loss on the batch (the whole training set
 /// for full-batch steps, accumulated over chunks as sum_c (n_c / P) grad L_c); g += sigma xi with xi ~ N(0, I) when
 /// <see cref="TrainingOptions.NoiseScale"/> = sigma > 0; then the <see cref="SgdOptimizer"/> update. Randomness is
-/// derived from (seed, epoch) for the batch order and (seed, step) for everything else (<see cref="SeedStreams"/>),
-/// so a resumed run repeats an uninterrupted one bit for bit on the CPU.
+/// derived from (seed, epoch) for the batch order and (seed, step) for the augmentation and the noise
+/// (<see cref="SeedStreams"/>), each through a generator of its own (Torch's global generator is never reseeded), so a
+/// resumed run repeats an uninterrupted one bit for bit on the CPU.
 /// Run folder layout: <c>options.json</c>; <c>checkpoints/step-NNNNNNNN/</c> with <c>model.safetensors</c> (the
 /// model's state dict, loadable by <see cref="Checkpoint.Load"/>), <c>optimizer.safetensors</c> (momentum buffers by
 /// parameter name) and <c>state.json</c> (step, epoch, position in the epoch, options, history so far);
@@ -45,7 +46,7 @@ public sealed class Trainer : IDisposable
     private readonly SgdOptimizer _sgd;
     private readonly BatchCursor _cursor = new();
     private readonly List<TrainingRecord> _history = new();
-    private readonly Func<Tensor, Tensor>? _augmentation;
+    private readonly BatchAugmentation? _augmentation;
     private readonly Parameter[] _parameters;
     private Tensor? _permutation;
     private long _permutationEpoch = -1;
@@ -56,14 +57,14 @@ public sealed class Trainer : IDisposable
     /// Prepares training of <paramref name="model"/> (its dtype and device must match the data) on
     /// <paramref name="train"/>, evaluating also on <paramref name="test"/> when given.
     /// </summary>
-    /// <param name="model">The model, already initialized (see <see cref="CreateModel"/>).</param>
+    /// <param name="model">The model, already initialized, in the data's dtype and on its device.</param>
     /// <param name="train">The training set.</param>
     /// <param name="test">The test set, or null.</param>
     /// <param name="options">The run description; validated here.</param>
     /// <param name="runDirectory">Folder for options, checkpoints and history, or null to write nothing.</param>
-    /// <param name="augmentation">Batch preprocessing applied to training inputs (not to evaluation) when <see cref="TrainingOptions.Preprocessing"/> is on; it may draw from Torch's global generator, which is reseeded per step.</param>
+    /// <param name="augmentation">Random transformation of training batches (not of evaluation), or null; it draws from a generator seeded from (seed, step).</param>
     /// <exception cref="LossLandscapeException">Invalid options, or model and data differ in dtype or device.</exception>
-    public Trainer(nn.Module<Tensor, Tensor> model, Dataset train, Dataset? test, TrainingOptions options, string? runDirectory = null, Func<Tensor, Tensor>? augmentation = null)
+    public Trainer(nn.Module<Tensor, Tensor> model, Dataset train, Dataset? test, TrainingOptions options, string? runDirectory = null, BatchAugmentation? augmentation = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(train);
@@ -78,16 +79,15 @@ public sealed class Trainer : IDisposable
             if (d.Device.ToString() != _parameters[0].device.ToString())
                 throw new LossLandscapeException($"Data set '{d.Name}' lives on {d.Device}, the model on {_parameters[0].device}; move both to one device.");
         }
-        var loss = LossFunction.Parse(options.Loss);
-        foreach (var d in test is null ? new[] { train } : new[] { train, test }) ModelCompatibility.Check(model, d, loss);
+        foreach (var d in test is null ? new[] { train } : new[] { train, test }) ModelCompatibility.Check(model, d, options.Loss);
         _model = model;
         _train = train;
         _test = test;
         Options = options;
         RunDirectory = runDirectory;
         _augmentation = augmentation;
-        _loss = LossFunction.Parse(options.Loss);
-        _schedule = options.ParseSchedule();
+        _loss = options.Loss;
+        _schedule = options.Schedule;
         _sgd = new SgdOptimizer(model, options.Momentum, options.Dampening, options.Nesterov, options.WeightDecay);
         TotalSteps = options.TotalSteps(train.Count);
         (_evalTrain, _ownsEvalTrain) = Subset(train, options, 0);
@@ -113,22 +113,6 @@ public sealed class Trainer : IDisposable
     public SgdOptimizer Optimizer => _sgd;
 
     /// <summary>
-    /// Builds the model of <paramref name="options"/> for examples of shape <paramref name="inputShape"/> and
-    /// <paramref name="classes"/> classes, initialized from Torch's global generator seeded with the run's seed, in the
-    /// run's dtype on <paramref name="device"/>.
-    /// </summary>
-    public static nn.Module<Tensor, Tensor> CreateModel(TrainingOptions options, IReadOnlyList<long> inputShape, int classes, Device device)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        var spec = ModelSpec.Parse(options.Model);
-        var dtype = Runtime.TorchRuntime.ParseDType(options.DType);
-        manual_seed(options.Seed);
-        var model = spec.Create(inputShape, classes);
-        model.to(dtype).to(device);
-        return model;
-    }
-
-    /// <summary>
     /// Loads the newest checkpoint of <see cref="RunDirectory"/> (model, momentum buffers, step, batch position,
     /// history), so that <see cref="Run"/> continues where it stopped. The checkpoint's options must equal
     /// <see cref="Options"/> except for the number of steps or epochs (a run may be extended), the device and the
@@ -148,11 +132,11 @@ public sealed class Trainer : IDisposable
             state = JsonSerializer.Deserialize<TrainerState>(File.ReadAllText(statePath), TrainingOptions.Json)
                 ?? throw new LossLandscapeException($"Checkpoint state '{statePath}' is empty.");
         }
-        catch (JsonException ex)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
             throw new LossLandscapeException($"Checkpoint state '{statePath}' is not valid JSON: {ex.Message}", ex);
         }
-        var differences = Differences(Resumable(state.Options), Resumable(Options));
+        var differences = Differences(state.Options, Describe(Options));
         if (differences.Count > 0)
             throw new LossLandscapeException($"The checkpoint in '{dir}' was written with different options ({string.Join("; ", differences)}); only the number of steps or epochs, the device and the thread count may change on resume.");
         if (state.Step > TotalSteps)
@@ -207,7 +191,9 @@ public sealed class Trainer : IDisposable
         if (RunDirectory is not null)
         {
             Directory.CreateDirectory(RunDirectory);
-            Options.Save(Path.Combine(RunDirectory, "options.json"));
+            var description = Describe(Options);
+            foreach (var (key, value) in Description) description[key] = value?.DeepClone();
+            AtomicFile.WriteAllText(Path.Combine(RunDirectory, "options.json"), description.ToJsonString(TrainingOptions.Json) + "\n");
         }
         _model.train();
         if (_history.Count == 0) _history.Add(Evaluate(null, null, null, null));
@@ -231,9 +217,8 @@ public sealed class Trainer : IDisposable
             double? gradNorm = null;
             using (var scope = NewDisposeScope())
             {
-                ReseedGlobal(SeedStreams.Derive(Options.Seed, SeedStreams.Step, t));
                 _model.zero_grad();
-                loss = batchSize is int b ? MiniBatchGradient(b) : FullBatchGradient();
+                loss = batchSize is int b ? MiniBatchGradient(b, t) : FullBatchGradient(t);
                 if (!double.IsFinite(loss))
                 {
                     _seconds = startSeconds + clock.Elapsed.TotalSeconds;
@@ -279,10 +264,15 @@ public sealed class Trainer : IDisposable
     /// </summary>
     public IReadOnlyDictionary<string, string> Metadata { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>
+    /// Entries added to the run's <c>options.json</c> beside the <see cref="TrainingOptions"/> (for example how a front
+    /// end names the model and the data), so the folder says what produced it.
+    /// </summary>
+    public JsonObject Description { get; init; } = new();
+
     private Dictionary<string, string> CheckpointMetadata(long? step)
     {
         var meta = new Dictionary<string, string>(Metadata);
-        foreach (var (k, v) in new CheckpointInfo(Options.Model, _train.ExampleShape, _train.NumClasses).ToMetadata()) meta[k] = v;
         if (step is long s) meta["step"] = s.ToString(CultureInfo.InvariantCulture);
         return meta;
     }
@@ -300,7 +290,7 @@ public sealed class Trainer : IDisposable
         Directory.CreateDirectory(dir);
         Checkpoint.Save(_model, Path.Combine(dir, "model.safetensors"), CheckpointMetadata(Step));
         _sgd.Save(Path.Combine(dir, "optimizer.safetensors"));
-        var state = new TrainerState(Step, _cursor.Epoch, _cursor.Position, _seconds, Options, _history.ToList());
+        var state = new TrainerState(Step, _cursor.Epoch, _cursor.Position, _seconds, Describe(Options), _history.ToList());
         AtomicFile.WriteAllText(Path.Combine(dir, "state.json"), JsonSerializer.Serialize(state, TrainingOptions.Json) + "\n");
         AtomicFile.WriteAllText(Path.Combine(RunDirectory, "checkpoints", "latest.json"),
             new JsonObject { ["directory"] = name, ["step"] = Step }.ToJsonString() + "\n");
@@ -324,7 +314,7 @@ public sealed class Trainer : IDisposable
         return new TrainingResult(reason, Step, TotalSteps, message, _history.ToList(), _lastCheckpoint);
     }
 
-    private double MiniBatchGradient(int batchSize)
+    private double MiniBatchGradient(int batchSize, long step)
     {
         var (epoch, offset) = _cursor.Advance(batchSize, _train.Count);
         if (epoch != _permutationEpoch)
@@ -335,28 +325,35 @@ public sealed class Trainer : IDisposable
             _permutationEpoch = epoch;
         }
         var idx = _permutation!.narrow(0, offset, batchSize);
-        var x = _train.Inputs.index_select(0, idx);
-        var y = _train.Labels.index_select(0, idx);
-        if (Options.Preprocessing && _augmentation is not null) x = _augmentation(x);
-        var loss = _loss.Mean(_model.call(x), y);
-        loss.backward();
-        return loss.dtype == ScalarType.Float32 ? loss.item<float>() : loss.to(ScalarType.Float64).item<double>();
+        var x = Augment(_train.Inputs.index_select(0, idx), step);
+        var batch = BatchSource.FromTensors(x, _train.Labels.index_select(0, idx), batchSize, _train.Name);
+        return new Objective(_model, _loss, batch).Backward();
     }
 
-    private double FullBatchGradient()
+    private double FullBatchGradient(long step)
     {
         _cursor.Advance(null, _train.Count);
+        if (_augmentation is null)
+            return new Objective(_model, _loss, BatchSource.FromDataset(_train, Options.ChunkSize)).Backward();
+        // Augmented full batch: one generator for the step, drawn from chunk by chunk in order; chunk c weighs n_c / P.
+        using var generator = new Generator((ulong)SeedStreams.Derive(Options.Seed, SeedStreams.Step, step));
         double total = 0;
-        long count = _train.Count;
-        foreach (var (cx, cy) in _train.Chunks(Options.ChunkSize))
+        for (long start = 0; start < _train.Count; start += Options.ChunkSize)
         {
             using var scope = NewDisposeScope();
-            var x = Options.Preprocessing && _augmentation is not null ? _augmentation(cx) : cx;
-            var part = _loss.Mean(_model.call(x), cy) * ((double)cx.shape[0] / count);
-            part.backward();
-            total += part.to(ScalarType.Float64).item<double>();
+            long n = Math.Min(Options.ChunkSize, _train.Count - start);
+            var chunk = BatchSource.FromTensors(_augmentation(_train.Inputs.narrow(0, start, n), generator), _train.Labels.narrow(0, start, n), n, _train.Name);
+            double w = (double)n / _train.Count;
+            total += w * new Objective(_model, _loss, chunk).Backward(w);
         }
         return total;
+    }
+
+    private Tensor Augment(Tensor x, long step)
+    {
+        if (_augmentation is null) return x;
+        using var generator = new Generator((ulong)SeedStreams.Derive(Options.Seed, SeedStreams.Step, step));
+        return _augmentation(x, generator);
     }
 
     private double GradientNorm()
@@ -383,12 +380,6 @@ public sealed class Trainer : IDisposable
             if (g is null) continue;
             g.add_(randn(p.shape, dtype: p.dtype, device: p.device, generator: gen), alpha: Options.NoiseScale);
         }
-    }
-
-    private void ReseedGlobal(long seed)
-    {
-        manual_seed(seed);
-        if (_parameters[0].device.type == DeviceType.CUDA) cuda.manual_seed_all(seed);
     }
 
     private TrainingRecord Evaluate(double? lr, int? batchSize, double? batchLoss, double? gradNorm)
@@ -421,17 +412,19 @@ public sealed class Trainer : IDisposable
         return (new Dataset($"{data.Name} (subset of {n})", x, y, data.ClassNames), true);
     }
 
-    private static TrainingOptions Resumable(TrainingOptions o) => o with { Steps = null, Epochs = null, Device = "", Threads = null };
+    /// <summary>The JSON description of <paramref name="o"/> (what <see cref="TrainingOptions.ToJson"/> writes).</summary>
+    private static JsonObject Describe(TrainingOptions o) => JsonNode.Parse(o.ToJson())!.AsObject();
 
-    private static List<string> Differences(TrainingOptions a, TrainingOptions b)
+    /// <summary>The options that differ between a checkpoint's description and this run's; the number of steps or epochs and the thread count may change.</summary>
+    private static List<string> Differences(JsonObject saved, JsonObject now)
     {
-        var ja = JsonNode.Parse(a.ToJson())!.AsObject();
-        var jb = JsonNode.Parse(b.ToJson())!.AsObject();
+        var resumable = new HashSet<string>(StringComparer.Ordinal) { "steps", "epochs", "threads" };
         var diffs = new List<string>();
-        foreach (var (k, va) in ja)
+        foreach (var key in saved.Select(kv => kv.Key).Union(now.Select(kv => kv.Key)).Where(k => !resumable.Contains(k)))
         {
-            var vb = jb[k];
-            if (!JsonNode.DeepEquals(va, vb)) diffs.Add($"{k}: checkpoint {va?.ToJsonString() ?? "null"}, now {vb?.ToJsonString() ?? "null"}");
+            var va = saved[key];
+            var vb = now[key];
+            if (!JsonNode.DeepEquals(va, vb)) diffs.Add($"{key}: checkpoint {va?.ToJsonString() ?? "null"}, now {vb?.ToJsonString() ?? "null"}");
         }
         return diffs;
     }
@@ -442,6 +435,6 @@ public sealed class Trainer : IDisposable
 /// <param name="Epoch">Epoch index of the batch cursor.</param>
 /// <param name="Position">Examples of that epoch's permutation already used.</param>
 /// <param name="Seconds">Training seconds so far.</param>
-/// <param name="Options">The options of the run.</param>
+/// <param name="Options">The JSON description of the run's options (<see cref="TrainingOptions.ToJson"/>).</param>
 /// <param name="History">The history up to <paramref name="Step"/>.</param>
-public sealed record TrainerState(long Step, long Epoch, long Position, double Seconds, TrainingOptions Options, IReadOnlyList<TrainingRecord> History);
+public sealed record TrainerState(long Step, long Epoch, long Position, double Seconds, JsonObject Options, IReadOnlyList<TrainingRecord> History);

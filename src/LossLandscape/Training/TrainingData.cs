@@ -11,7 +11,7 @@ namespace LossLandscape.Training;
 /// <param name="Test">Test set (normalized with the training statistics when preprocessing is on), or null.</param>
 /// <param name="Augmentation">Random shift and flip of a training batch, or null when off or not images.</param>
 /// <param name="Description">What was done, for summaries (for example "normalize (mean 0.286, std 0.353), shift 4, flip").</param>
-public sealed record TrainingData(Dataset Train, Dataset? Test, Func<Tensor, Tensor>? Augmentation, string Description) : IDisposable
+public sealed record TrainingData(Dataset Train, Dataset? Test, BatchAugmentation? Augmentation, string Description) : IDisposable
 {
     /// <summary>Checkpoint metadata key of the per-channel input mean (comma-separated, invariant culture).</summary>
     public const string MetadataMean = "input_mean";
@@ -64,8 +64,8 @@ public sealed record TrainingData(Dataset Train, Dataset? Test, Func<Tensor, Ten
     /// <see cref="Preprocessing.Pad"/>, random crop) and flipped (p = 0.5) per sample. Off: the data as read.
     /// </summary>
     /// <remarks>
-    /// The augmentation draws its randomness from Torch's global generator, which the trainer reseeds every step from
-    /// (seed, step): a resumed run repeats the same shifts and flips.
+    /// The augmentation draws its randomness from the generator it is given; the trainer gives it one seeded from
+    /// (seed, step), so a resumed run repeats the same shifts and flips.
     /// </remarks>
     public static TrainingData Prepare(DataSplit split, bool preprocessing, Device device, ScalarType dtype, Preprocessing? options = null)
     {
@@ -74,12 +74,15 @@ public sealed record TrainingData(Dataset Train, Dataset? Test, Func<Tensor, Ten
         return PrepareWith(split, opts, device, dtype);
     }
 
-    /// <summary>Prepares <paramref name="split"/> for training with the run's options: <see cref="TrainingOptions.Preprocessing"/> and <see cref="TrainingOptions.Augments"/>.</summary>
-    public static TrainingData Prepare(DataSplit split, TrainingOptions options, Device device, ScalarType dtype)
+    /// <summary>
+    /// Prepares <paramref name="split"/> with normalization when <paramref name="preprocessing"/> is on, and the random
+    /// shift and flip of image batches only when <paramref name="augment"/> is on too.
+    /// </summary>
+    public static TrainingData Prepare(DataSplit split, bool preprocessing, bool augment, Device device, ScalarType dtype)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        var opts = !options.Preprocessing ? Preprocessing.None
-            : options.Augments ? Preprocessing.Standard
+        ArgumentNullException.ThrowIfNull(split);
+        var opts = !preprocessing ? Preprocessing.None
+            : augment ? Preprocessing.Standard
             : Preprocessing.Standard with { Shift = false, Flip = false };
         return PrepareWith(split, opts, device, dtype);
     }
@@ -100,7 +103,7 @@ public sealed record TrainingData(Dataset Train, Dataset? Test, Func<Tensor, Ten
         var train = Normalize(split.Train);
         var testOut = test is null ? null : Normalize(test);
         bool images = train.Inputs.dim() == 4;
-        Func<Tensor, Tensor>? augmentation = null;
+        BatchAugmentation? augmentation = null;
         var what = new List<string>();
         if (opts.Normalize)
             what.Add($"normalize (mean {string.Join("/", pre.Mean!.Select(m => m.ToString("G3", System.Globalization.CultureInfo.InvariantCulture)))}, std {string.Join("/", pre.Std!.Select(m => m.ToString("G3", System.Globalization.CultureInfo.InvariantCulture)))})");
@@ -109,9 +112,8 @@ public sealed record TrainingData(Dataset Train, Dataset? Test, Func<Tensor, Ten
             int pad = opts.Pad;
             double p = opts.FlipProbability;
             bool shift = opts.Shift && pad > 0, flip = opts.Flip && p > 0;
-            augmentation = batch =>
+            augmentation = (batch, g) =>
             {
-                using var g = new Generator((ulong)randint(0, int.MaxValue, new long[] { 1 }, dtype: ScalarType.Int64).item<long>());
                 var x = batch;
                 if (shift) x = Preprocessor.ShiftBatch(x, pad, g);
                 if (flip)

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using LossLandscape.IO;
 using LossLandscape.Losses;
@@ -20,14 +21,13 @@ namespace LossLandscape.Training;
 /// </remarks>
 public sealed record TrainingOptions
 {
-    /// <summary>Model spec (<see cref="ModelSpec.Syntax"/>).</summary>
-    public string Model { get; init; } = "mlp:784-500-300-10";
+    /// <summary>The loss l(s, y) (default cross-entropy). Written to JSON as its name.</summary>
+    [JsonIgnore]
+    public LossFunction Loss { get; init; } = new CrossEntropyLoss();
 
-    /// <summary>Data set name or file, as the caller resolves it (for example <c>fashion-mnist</c> or <c>data.safetensors</c>).</summary>
-    public string Data { get; init; } = "";
-
-    /// <summary>Loss name (<see cref="LossFunction.Syntax"/>).</summary>
-    public string Loss { get; init; } = "ce";
+    /// <summary>The loss's name, as written to JSON.</summary>
+    [JsonPropertyName("loss")]
+    public string LossName => Loss.Name;
 
     /// <summary>Mini-batch size B (ignored while <see cref="FullBatch"/> is in effect).</summary>
     public int BatchSize { get; init; } = 128;
@@ -56,28 +56,16 @@ public sealed record TrainingOptions
     /// <summary>Weight decay lambda (L2: lambda w added to the gradient).</summary>
     public double WeightDecay { get; init; }
 
-    /// <summary>Learning-rate schedule (<see cref="LearningRateSchedule.Syntax"/>).</summary>
-    public string Schedule { get; init; } = "constant";
+    /// <summary>The learning-rate schedule lr_t = lr_0 * schedule(t, T) (default constant). Written to JSON as its text.</summary>
+    [JsonIgnore]
+    public LearningRateSchedule Schedule { get; init; } = new ConstantSchedule();
+
+    /// <summary>The schedule's text, as written to JSON.</summary>
+    [JsonPropertyName("schedule")]
+    public string ScheduleName => Schedule.ToString() ?? "";
 
     /// <summary>Standard deviation sigma of isotropic Gaussian noise added to the gradient each step (0 = none): g + sigma xi, xi ~ N(0, I).</summary>
     public double NoiseScale { get; init; }
-
-    /// <summary>Whether the data preprocessing (normalization, and the augmentation of <see cref="Augment"/>) is on.</summary>
-    public bool Preprocessing { get; init; } = true;
-
-    /// <summary>
-    /// Random shift and flip of training batches when <see cref="Preprocessing"/> is on: <c>auto</c> (default: on for
-    /// convolutional models, off for MLPs and mean-field nets, which see flattened pixels), <c>on</c> or <c>off</c>.
-    /// </summary>
-    public string Augment { get; init; } = "auto";
-
-    /// <summary>Whether training batches are shifted and flipped (resolves <see cref="Augment"/> for the model).</summary>
-    public bool Augments => Preprocessing && Augment switch
-    {
-        "on" => true,
-        "off" => false,
-        _ => ModelSpec.Parse(Model).IsConvolutional,
-    };
 
     /// <summary>The update index from which <see cref="SecondBatchSize"/> is used (two-phase training), or null.</summary>
     public long? SwitchBatchSizeAt { get; init; }
@@ -97,14 +85,8 @@ public sealed record TrainingOptions
     /// <summary>Chunk size for full-batch gradients and for evaluation (bounds memory, not the result).</summary>
     public int ChunkSize { get; init; } = 1000;
 
-    /// <summary>Seed of every random draw (initialization, shuffling, dropout, augmentation, noise).</summary>
+    /// <summary>Seed of every random draw of the run (shuffling, augmentation, noise, evaluation subsets); the model's initialization is the caller's.</summary>
     public long Seed { get; init; }
-
-    /// <summary>Floating dtype (<see cref="TorchRuntime.DTypeSyntax"/>).</summary>
-    public string DType { get; init; } = "float32";
-
-    /// <summary>Device spec (<see cref="TorchRuntime.DeviceSyntax"/>).</summary>
-    public string Device { get; init; } = "cpu";
 
     /// <summary>Intra-op thread count, or null for Torch's default.</summary>
     public int? Threads { get; init; }
@@ -116,17 +98,12 @@ public sealed record TrainingOptions
         return FullBatch ? null : BatchSize;
     }
 
-    /// <summary>The parsed schedule.</summary>
-    public LearningRateSchedule ParseSchedule() => LearningRateSchedule.Parse(Schedule);
-
     /// <summary>Checks every option against a training set of <paramref name="trainCount"/> examples.</summary>
     /// <exception cref="LossLandscapeException">The first problem found, with what to do.</exception>
     public void Validate(long trainCount)
     {
-        ModelSpec.Parse(Model);
-        LossFunction.Parse(Loss);
-        ParseSchedule();
-        TorchRuntime.ParseDType(DType);
+        if (Loss is null) throw new LossLandscapeException("Give a loss.");
+        if (Schedule is null) throw new LossLandscapeException("Give a learning-rate schedule.");
         if (trainCount < 1) throw new LossLandscapeException("The training set is empty.");
         if ((Steps is null) == (Epochs is null))
             throw new LossLandscapeException("Give exactly one of the number of steps and the number of epochs (--steps N or --epochs E).");
@@ -144,8 +121,6 @@ public sealed record TrainingOptions
         if (SwitchBatchSizeAt is < 0) throw new LossLandscapeException($"The batch-size switch step must be >= 0; got {SwitchBatchSizeAt}.");
         if (SecondBatchSize is int b2 && (b2 < 1 || b2 > trainCount))
             throw new LossLandscapeException($"Second batch size {b2} is not valid for {trainCount} training examples: give 1 to {trainCount}.");
-        if (Augment is not ("auto" or "on" or "off"))
-            throw new LossLandscapeException($"Augmentation '{Augment}' is not valid: give auto, on or off.");
         if (EvalEvery < 0) throw new LossLandscapeException($"Evaluation interval {EvalEvery} is not valid: give 0 (start and end only) or a positive number of steps.");
         if (EvalSubset is < 1) throw new LossLandscapeException($"Evaluation subset size {EvalSubset} is not valid: give a positive number or leave it out for the full sets.");
         if (CheckpointEvery < 0) throw new LossLandscapeException($"Checkpoint interval {CheckpointEvery} is not valid: give 0 (end only) or a positive number of steps.");
@@ -174,13 +149,21 @@ public sealed record TrainingOptions
     /// <summary>The JSON text of these options (indented, camelCase).</summary>
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
-    /// <summary>Parses options written by <see cref="ToJson"/>.</summary>
-    /// <exception cref="LossLandscapeException">The text is not valid options JSON.</exception>
-    public static TrainingOptions FromJson(string json)
+    /// <summary>
+    /// Reads options written by <see cref="ToJson"/> (other fields are ignored), turning the loss name and the schedule
+    /// text back into objects with the caller's <paramref name="loss"/> and <paramref name="schedule"/> readers.
+    /// </summary>
+    /// <exception cref="LossLandscapeException">The text is not valid options JSON, or lacks the loss or the schedule.</exception>
+    public static TrainingOptions FromJson(string json, Func<string, LossFunction> loss, Func<string, LearningRateSchedule> schedule)
     {
+        ArgumentNullException.ThrowIfNull(loss);
+        ArgumentNullException.ThrowIfNull(schedule);
         try
         {
-            return JsonSerializer.Deserialize<TrainingOptions>(json, Json) ?? throw new LossLandscapeException("The options JSON is empty (null).");
+            var o = JsonSerializer.Deserialize<TrainingOptions>(json, Json) ?? throw new LossLandscapeException("The options JSON is empty (null).");
+            var node = JsonNode.Parse(json)!.AsObject();
+            string Text(string key) => node[key]?.GetValue<string>() ?? throw new LossLandscapeException($"The training options lack '{key}'.");
+            return o with { Loss = loss(Text("loss")), Schedule = schedule(Text("schedule")) };
         }
         catch (JsonException ex)
         {
@@ -191,12 +174,12 @@ public sealed record TrainingOptions
     /// <summary>Writes <see cref="ToJson"/> atomically to <paramref name="path"/>.</summary>
     public void Save(string path) => AtomicFile.WriteAllText(path, ToJson() + "\n");
 
-    /// <summary>Reads options from <paramref name="path"/>.</summary>
+    /// <summary>Reads options from <paramref name="path"/> (see <see cref="FromJson"/>).</summary>
     /// <exception cref="LossLandscapeException">The file is missing or not valid options JSON.</exception>
-    public static TrainingOptions Load(string path)
+    public static TrainingOptions Load(string path, Func<string, LossFunction> loss, Func<string, LearningRateSchedule> schedule)
     {
         if (!File.Exists(path)) throw new LossLandscapeException($"Options file '{path}' does not exist.");
-        return FromJson(File.ReadAllText(path));
+        return FromJson(File.ReadAllText(path), loss, schedule);
     }
 
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)

@@ -272,7 +272,7 @@ public class CurvatureOperatorTests
         dtype.Should().Throw<LossLandscapeException>().WithMessage("*Float32 inputs*Float64*");
         using var many = CurvatureReference.Data(5, 3, 7, seed: 24);
         var labels = () => new HessianOperator(model, new CrossEntropyLoss(), many);
-        labels.Should().Throw<LossLandscapeException>().WithMessage("*3 outputs*7 classes*");
+        labels.Should().Throw<LossLandscapeException>().WithMessage("*Labels*3 output(s)*");
         using var ok = CurvatureReference.Data(5, 3, 3, seed: 25);
         var batch = () => new HessianOperator(model, new CrossEntropyLoss(), ok, new CurvatureOptions(BatchSize: 0));
         batch.Should().Throw<LossLandscapeException>().WithMessage("*Batch size 0*");

@@ -112,7 +112,7 @@ public class ModelCompatibilityTests
         Mismatch(() => _ = new GaussNewtonOperator(mlp, new CrossEntropyLoss(), images));
         using var fits = Data([20], 4);
         Mismatch(() => _ = new LandscapeProbe(mlp, fits, images));
-        Mismatch(() => _ = new LossLandscape.Training.Trainer(mlp, images, null, new LossLandscape.Training.TrainingOptions { Model = "mlp:20-16-4", Steps = 1, BatchSize = 2 }));
+        Mismatch(() => _ = new LossLandscape.Training.Trainer(mlp, images, null, new LossLandscape.Training.TrainingOptions { Steps = 1, BatchSize = 2 }));
     }
 
     [Fact]

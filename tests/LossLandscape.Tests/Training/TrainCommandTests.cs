@@ -1,5 +1,6 @@
 using LossLandscape.Checkpoints;
 using LossLandscape.Tests.Cli;
+using LossLandscape.Specs;
 using LossLandscape.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -49,12 +50,11 @@ public class TrainCommandTests
         File.Exists(Path.Combine(outDir, "model.safetensors")).Should().BeTrue();
         File.Exists(Path.Combine(outDir, "checkpoints", "step-00000005", "optimizer.safetensors")).Should().BeTrue();
         File.ReadAllLines(Path.Combine(outDir, "history.csv")).Should().HaveCount(1 + 4); // header, steps 0, 4, 8, 12
-        var o = TrainingOptions.Load(Path.Combine(outDir, "options.json"));
-        o.Should().Be(new TrainingOptions
+        var o = TrainingRun.Load(Path.Combine(outDir, "options.json"));
+        o.Should().Be(new TrainingRun("mlp:4-8-2", new TrainingOptions
         {
-            Model = "mlp:4-8-2", Data = file, BatchSize = 8, LearningRate = 0.05, Momentum = 0.9, Schedule = "cosine", Steps = 12,
-            EvalEvery = 4, CheckpointEvery = 5, Device = "cpu", DType = "float32",
-        });
+            BatchSize = 8, LearningRate = 0.05, Momentum = 0.9, Schedule = new CosineSchedule(), Steps = 12, EvalEvery = 4, CheckpointEvery = 5,
+        }) { Data = file, Device = "cpu", DType = "float32" });
 
         var again = CliTests.Run("train", "--model", "mlp:4-8-2", "--data", file, "--steps", "12", "--out", outDir);
         again.Code.Should().Be(2);
@@ -63,7 +63,7 @@ public class TrainCommandTests
         var more = CliTests.Run("train", "--resume", "--steps", "20", "--out", outDir, "--device", "cpu");
         more.Code.Should().Be(0, more.Err);
         more.Out.Should().Contain("from step 12").And.Contain("Training finished: 20 steps");
-        TrainingOptions.Load(Path.Combine(outDir, "options.json")).Steps.Should().Be(20);
+        TrainingRun.Load(Path.Combine(outDir, "options.json")).Training.Steps.Should().Be(20);
 
         var changed = CliTests.Run("train", "--resume", "--lr", "0.5", "--out", outDir, "--device", "cpu");
         changed.Code.Should().Be(2);

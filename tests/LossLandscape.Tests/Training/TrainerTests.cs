@@ -9,9 +9,9 @@ namespace LossLandscape.Tests.Training;
 
 public class TrainerTests
 {
-    private static Tensor TrainedWeights(TrainingOptions o, Dataset data, Dataset? test = null, string? dir = null, Func<Tensor, Tensor>? aug = null)
+    private static Tensor TrainedWeights(TrainingOptions o, Dataset data, Dataset? test = null, string? dir = null, BatchAugmentation? aug = null, int[]? widths = null)
     {
-        using var m = Model(o);
+        using var m = Model(o, widths ?? Array.Empty<int>());
         using var t = new Trainer(m, data, test, o, dir, aug);
         t.Run().Reason.Should().Be(StopReason.Completed);
         return Flat(m);
@@ -31,7 +31,7 @@ public class TrainerTests
     public void SameSeed_GivesBitIdenticalWeights_DifferentSeedDoesNot()
     {
         using var data = Blobs(40);
-        var o = Options(25) with { Momentum = 0.9, NoiseScale = 0.01, Schedule = "cosine", EvalEvery = 5 };
+        var o = Options(25) with { Momentum = 0.9, NoiseScale = 0.01, Schedule = new CosineSchedule(), EvalEvery = 5 };
         using var a = TrainedWeights(o, data);
         using var b = TrainedWeights(o, data);
         Same(a, b).Should().BeTrue();
@@ -46,7 +46,7 @@ public class TrainerTests
         using var test = Blobs(9, seed: 8);
         var o = Options(30) with
         {
-            Momentum = 0.9, Nesterov = true, WeightDecay = 1e-3, NoiseScale = 0.01, Schedule = "warmup:3+cosine",
+            Momentum = 0.9, Nesterov = true, WeightDecay = 1e-3, NoiseScale = 0.01, Schedule = new WarmupSchedule(3, new CosineSchedule()),
             SwitchBatchSizeAt = 13, SecondBatchSize = 3, EvalEvery = 4, CheckpointEvery = 5, BatchSize = 6,
         };
         var dirA = TestUtil.TempDir();
@@ -64,7 +64,8 @@ public class TrainerTests
             Trainer.LatestCheckpoint(dirB).Should().EndWith("step-00000017");
         }
         manual_seed(999);
-        using var fresh = ModelSpecCreate(o);
+        using var fresh = new LossLandscape.Models.Mlp(new[] { 4, 6, 3 });
+        fresh.to(ScalarType.Float64);
         using (var t = new Trainer(fresh, data, test, o, dirB))
         {
             t.Resume();
@@ -82,18 +83,11 @@ public class TrainerTests
             .Should().Equal(histA.Select(h => (h.Step, h.BatchLoss, h.TrainLoss, h.TestAccuracy, h.BatchSize)));
         histA.Select(h => h.Step).Should().Equal(0, 4, 8, 12, 16, 20, 24, 28, 30);
         File.ReadAllLines(Path.Combine(dirA, "history.csv"))[0].Should().Be(TrainingHistory.CsvHeader);
-        TrainingOptions.Load(Path.Combine(dirA, "options.json")).Should().Be(o);
-        using var final = ModelSpecCreate(o);
+        LoadOptions(Path.Combine(dirA, "options.json")).Should().Be(o);
+        using var final = Model(o);
         Checkpoint.Load(final, Path.Combine(dirA, "model.safetensors"));
         using var finalFlat = Flat(final);
         Same(finalFlat, straight).Should().BeTrue();
-    }
-
-    private static nn.Module<Tensor, Tensor> ModelSpecCreate(TrainingOptions o)
-    {
-        var m = LossLandscape.Models.ModelSpec.Parse(o.Model).Create(new long[] { 4 }, 3);
-        m.to(ScalarType.Float64);
-        return m;
     }
 
     [Fact]
@@ -157,9 +151,10 @@ public class TrainerTests
     public void Noise_HasTheRequestedScale()
     {
         using var data = Blobs(10);
-        var o = Options(1) with { Model = "mlp:4-200-3", FullBatch = true, LearningRate = 1 };
-        using var plain = TrainedWeights(o, data);
-        using var noisy = TrainedWeights(o with { NoiseScale = 0.5 }, data);
+        var o = Options(1) with { FullBatch = true, LearningRate = 1 };
+        int[] wide = { 4, 200, 3 };
+        using var plain = TrainedWeights(o, data, widths: wide);
+        using var noisy = TrainedWeights(o with { NoiseScale = 0.5 }, data, widths: wide);
         using var xi = plain - noisy; // = lr * sigma * xi
         long m = xi.numel();
         m.Should().Be(4 * 200 + 200 + 200 * 3 + 3);
@@ -170,20 +165,42 @@ public class TrainerTests
     }
 
     [Fact]
-    public void Preprocessing_IsAppliedOnlyWhenOn_AndBatchSizeSwitches()
+    public void Augmentation_IsAppliedToTrainingBatches_AndBatchSizeSwitches()
     {
         using var data = Blobs(20);
         var sizes = new List<long>();
-        Tensor Hook(Tensor x) { sizes.Add(x.shape[0]); return x * 1.5; }
+        Tensor Hook(Tensor x, Generator g) { sizes.Add(x.shape[0]); return x * 1.5; }
         var o = Options(5) with { BatchSize = 8, SwitchBatchSizeAt = 3, SecondBatchSize = 2 };
         using var on = TrainedWeights(o, data, aug: Hook);
         sizes.Should().Equal(8, 8, 8, 2, 2);
-        sizes.Clear();
-        using var off = TrainedWeights(o with { Preprocessing = false }, data, aug: Hook);
-        sizes.Should().BeEmpty();
         using var none = TrainedWeights(o, data);
-        Same(off, none).Should().BeTrue();
         Same(on, none).Should().BeFalse();
+    }
+
+    [Fact]
+    public void RandomAugmentation_DrawsFromItsOwnGenerator_NotTheGlobalOne()
+    {
+        using var data = Blobs(20);
+        static Tensor Jitter(Tensor x, Generator g) => x + 0.1 * randn(x.shape, dtype: x.dtype, generator: g);
+        var o = Options(6) with { BatchSize = 4 };
+        manual_seed(5);
+        using var expected = rand(3);
+        using (var m = Model(o))
+        using (var t = new Trainer(m, data, null, o, null, Jitter))
+        {
+            manual_seed(5);
+            t.Run().Reason.Should().Be(StopReason.Completed);
+            using var after = rand(3);
+            Same(after, expected).Should().BeTrue("training draws nothing from Torch's global generator");
+        }
+        using var a = TrainedWeights(o, data, aug: Jitter);
+        using var b = TrainedWeights(o, data, aug: Jitter);
+        Same(a, b).Should().BeTrue("the augmentation's draws come from (seed, step)");
+        using var c = TrainedWeights(o with { Seed = 3 }, data, aug: Jitter);
+        Same(a, c).Should().BeFalse();
+        using var fullA = TrainedWeights(o with { FullBatch = true, ChunkSize = 7 }, data, aug: Jitter);
+        using var fullB = TrainedWeights(o with { FullBatch = true, ChunkSize = 7 }, data, aug: Jitter);
+        Same(fullA, fullB).Should().BeTrue();
     }
 
     [Fact]
@@ -197,7 +214,7 @@ public class TrainerTests
 
         using var data = Blobs(10);
         var seen = new List<long>();
-        Tensor Hook(Tensor x) { seen.AddRange(x.select(1, 0).data<double>().Select(v => (long)BitConverter.DoubleToInt64Bits(v))); return x; }
+        Tensor Hook(Tensor x, Generator g) { seen.AddRange(x.select(1, 0).data<double>().Select(v => (long)BitConverter.DoubleToInt64Bits(v))); return x; }
         TrainedWeights(o with { Epochs = 1 }, data, aug: Hook).Dispose();
         seen.Should().HaveCount(9).And.OnlyHaveUniqueItems("one epoch draws each example at most once");
     }
@@ -207,7 +224,7 @@ public class TrainerTests
     {
         using var data = Blobs(20);
         int calls = 0;
-        Tensor Hook(Tensor x) => ++calls == 6 ? x * double.NaN : x;
+        Tensor Hook(Tensor x, Generator g) => ++calls == 6 ? x * double.NaN : x;
         var o = Options(10) with { CheckpointEvery = 2 };
         var dir = TestUtil.TempDir();
         using var m = Model(o);
@@ -245,10 +262,10 @@ public class TrainerTests
     [Fact]
     public void Options_RoundTripThroughJson_AndValidate()
     {
-        var o = Options() with { Schedule = "warmup:5+step:10,20:0.1", SwitchBatchSizeAt = 4, SecondBatchSize = 2, EvalSubset = 100, Threads = 2 };
-        var back = TrainingOptions.FromJson(o.ToJson());
+        var o = Options() with { Schedule = LearningRateSchedule.Parse("warmup:5+step:10,20:0.1"), Loss = new LossLandscape.Losses.SquaredErrorLoss(), SwitchBatchSizeAt = 4, SecondBatchSize = 2, EvalSubset = 100, Threads = 2 };
+        var back = TrainingOptions.FromJson(o.ToJson(), LossLandscape.Losses.LossFunction.Parse, LearningRateSchedule.Parse);
         back.Should().Be(o);
-        o.ToJson().Should().Contain("\"schedule\": \"warmup:5+step:10,20:0.1\"");
+        o.ToJson().Should().Contain("\"schedule\": \"warmup:5+step:10,20:0.1\"").And.Contain("\"loss\": \"mse\"");
         var both = () => (o with { Epochs = 3 }).Validate(100);
         both.Should().Throw<LossLandscapeException>().WithMessage("*exactly one*--steps N or --epochs E*");
         var batch = () => (o with { BatchSize = 500 }).Validate(100);
@@ -263,8 +280,9 @@ public class TrainerTests
     public void Trainer_RefusesModelAndDataOfDifferentDtypes()
     {
         using var data = Blobs(10);
-        var o = Options() with { DType = "float32" };
+        var o = Options();
         using var m = Model(o);
+        m.to(ScalarType.Float32);
         var act = () => new Trainer(m, data, null, o);
         act.Should().Throw<LossLandscapeException>().WithMessage("*Float64 inputs*Float32*");
     }

@@ -19,17 +19,23 @@ internal static class TrainingTestUtil
 
     public static TrainingOptions Options(long steps = 10) => new()
     {
-        Model = "mlp:4-6-3",
-        Data = "blobs",
         BatchSize = 5,
         Steps = steps,
         LearningRate = 0.1,
-        DType = "float64",
-        Device = "cpu",
         Seed = 11,
     };
 
-    public static nn.Module<Tensor, Tensor> Model(TrainingOptions o) => Trainer.CreateModel(o, new long[] { 4 }, 3, CPU);
+    /// <summary>A float64 MLP with the given widths (4-6-3 by default), initialized from the options' seed.</summary>
+    public static nn.Module<Tensor, Tensor> Model(TrainingOptions o, params int[] widths)
+    {
+        manual_seed(o.Seed);
+        var m = new LossLandscape.Models.Mlp(widths.Length == 0 ? new[] { 4, 6, 3 } : widths);
+        m.to(ScalarType.Float64);
+        return m;
+    }
+
+    /// <summary>The options as the front end reads them back from a run folder's options.json.</summary>
+    public static TrainingOptions LoadOptions(string path) => TrainingOptions.Load(path, LossLandscape.Losses.LossFunction.Parse, LearningRateSchedule.Parse);
 
     public static Tensor Flat(nn.Module m) => cat(m.parameters().Select(p => p.detach().reshape(-1)).ToArray(), 0).clone();
 
