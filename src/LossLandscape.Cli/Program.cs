@@ -31,6 +31,7 @@ public static class Program
             config.SetApplicationVersion(Version);
             config.PropagateExceptions();
             config.UseStrictParsing();
+            config.SetInterceptor(new OutputPreflight());
             if (console is not null) config.ConfigureConsole(console);
             config.ValidateExamples();
             config.AddCommand<TrainCommand>("train")
@@ -72,13 +73,13 @@ public static class Program
             });
             config.AddCommand<SpectrumCommand>("spectrum")
                 .WithDescription("Top/bottom eigenvalues of the Hessian, Gauss-Newton or residual operator (Lanczos or power iteration).")
-                .WithExample("spectrum", "--model", "mlp:784-100-10", "--weights", "w.safetensors", "--data", "train.safetensors", "--top", "10");
+                .WithExample("spectrum", "--model", "mlp:784-100-10", "--checkpoint", "w.safetensors", "--data", "train.safetensors", "--top", "10");
             config.AddCommand<DensityCommand>("density")
                 .WithDescription("Eigenvalue density by stochastic Lanczos quadrature.")
-                .WithExample("density", "--model", "mlp:784-100-10", "--weights", "w.safetensors", "--data", "train.safetensors");
+                .WithExample("density", "--model", "mlp:784-100-10", "--checkpoint", "w.safetensors", "--data", "train.safetensors");
             config.AddCommand<TraceCommand>("trace")
                 .WithDescription("Hutchinson trace estimate with a confidence interval, and per-parameter traces.")
-                .WithExample("trace", "--model", "mlp:784-100-10", "--weights", "w.safetensors", "--data", "train.safetensors");
+                .WithExample("trace", "--model", "mlp:784-100-10", "--checkpoint", "w.safetensors", "--data", "train.safetensors");
         });
 
         bool verbose = args.Contains("--verbose");
@@ -88,6 +89,8 @@ public static class Program
         }
         catch (CommandAppException ex)
         {
+            if (ConversionMessage(ex.Message, args) is string message)
+                return Report(new LossLandscapeException(message, ex), BadInput, verbose, "usage");
             return Report(ex, BadInput, verbose, "usage");
         }
         catch (LossLandscapeException ex)
@@ -119,6 +122,31 @@ public static class Program
             int plus = v.IndexOf('+', StringComparison.Ordinal);
             return plus >= 0 ? v[..plus] : v;
         }
+    }
+
+    /// <summary>
+    /// Spectre says "Failed to convert 'abc' to Int32." without the option; this names the option (the argument before
+    /// the value) and the kind of number it takes.
+    /// </summary>
+    internal static string? ConversionMessage(string message, IReadOnlyList<string> args)
+    {
+        var m = System.Text.RegularExpressions.Regex.Match(message, @"^Failed to convert '(.*)' to (\w+)\.?$");
+        if (!m.Success) return null;
+        var value = m.Groups[1].Value;
+        var kind = m.Groups[2].Value switch
+        {
+            "Int32" => $"a whole number from {int.MinValue} to {int.MaxValue}",
+            "Int64" => "a whole number",
+            "Double" or "Single" => "a number such as 0.5 or 1e-3",
+            var t => $"a value of type {t}",
+        };
+        string? option = null;
+        for (int i = 0; i < args.Count; i++)
+        {
+            if (args[i] == value && i > 0 && args[i - 1].StartsWith("--", StringComparison.Ordinal)) { option = args[i - 1]; break; }
+            if (args[i].StartsWith("--", StringComparison.Ordinal) && args[i].EndsWith("=" + value, StringComparison.Ordinal)) { option = args[i][..args[i].IndexOf('=', StringComparison.Ordinal)]; break; }
+        }
+        return option is null ? $"'{value}' is not {kind}." : $"{option} '{value}' is not valid: give {kind}.";
     }
 
     private static int Report(Exception ex, int code, bool verbose, string label)

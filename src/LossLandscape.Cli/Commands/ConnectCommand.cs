@@ -44,7 +44,7 @@ public sealed class ConnectCommand : Command<ConnectCommand.Settings>
 
         /// <summary>Evaluation points.</summary>
         [CommandOption("--points <N>")]
-        [Description("Points t in [0, 1] at which line and path are evaluated. Default: 21.")]
+        [PlainDescription("Points t in [0, 1] at which line and path are evaluated. Default: 21.")]
         [DefaultValue(21)]
         public int Points { get; init; } = 21;
     }
@@ -59,14 +59,16 @@ public sealed class ConnectCommand : Command<ConnectCommand.Settings>
             _ => throw new LossLandscapeException($"Path method '{settings.Method}' is not known: use bezier or string."),
         };
         var options = settings.ToProbeOptions();
+        var source = ModelSource.Open(settings.Model, settings.From, "--from");
+        source.CheckSameModel(settings.To, "--to");
         var runtime = settings.ToRuntimeOptions().Apply();
-        using var model = LoadModel(settings.Model, null, runtime);
+        var opened = Open(source, settings, runtime);
+        using var train = opened.Train;
+        using var test = opened.Test;
+        using var model = opened.Model;
         var space = new ParameterSpace(model);
         var a = PointOf(model, space, settings.From);
         var b = PointOf(model, space, settings.To);
-        LoadInto(model, settings.From);
-        using var train = ResolveData(settings.Data, runtime, settings);
-        using var test = settings.TestData is null ? null : ResolveData(settings.TestData, runtime, settings, DataPart.Test);
         var probe = new LandscapeProbe(model, train, test, options, space);
         using var r = PathFinder.Connect(probe, a.Theta, b.Theta, new PathOptions
         {
@@ -78,7 +80,7 @@ public sealed class ConnectCommand : Command<ConnectCommand.Settings>
             table.AddRow(F(r.Path[k].T), F(r.Line[k].Loss), F(r.Line[k].Accuracy), F(r.Path[k].Loss), F(r.Path[k].Accuracy));
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLine($"barrier: line {F(r.LineBarrier)}, {r.Method} {F(r.PathBarrier)}; BatchNorm: {r.BatchNorm}");
-        WriteOutputs(settings, new { command = "connect", model = settings.Model, from = settings.From, to = settings.To, data = settings.Data, testData = settings.TestData, result = r },
+        WriteOutputs(settings, new { command = "connect", model = source.Spec.Text, from = settings.From, to = settings.To, data = settings.Data, testData = settings.TestData, result = r },
             () => LandscapeFiles.PathCsv(r), path => LandscapePlots.Path(r, path));
         return 0;
     }

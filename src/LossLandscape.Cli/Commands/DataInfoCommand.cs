@@ -14,7 +14,7 @@ public sealed class DataInfoCommand : Command<DataInfoCommand.Settings>
     {
         /// <summary>The data set.</summary>
         [CommandArgument(0, "<NAME>")]
-        [Description("Data set: " + DataCatalog.Syntax + ".")]
+        [PlainDescription("Data set: " + DataCatalog.Syntax + ".")]
         public string Name { get; init; } = "";
 
         /// <summary>A data folder searched first.</summary>
@@ -32,7 +32,7 @@ public sealed class DataInfoCommand : Command<DataInfoCommand.Settings>
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         settings.ToRuntimeOptions().Apply();
-        var options = DataCatalogOptions.FromEnvironment(settings.DataDir);
+        var options = DataArguments.CatalogOptions(settings.DataDir);
         if (settings.Offline) options = options with { AllowDownload = false };
         options = options with { Progress = new ErrorProgress() };
         using var split = new DataCatalog(options).Load(settings.Name, cancellationToken);

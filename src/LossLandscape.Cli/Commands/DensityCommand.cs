@@ -41,6 +41,9 @@ public sealed class DensityCommand : Command<DensityCommand.Settings>
         [CommandOption("--plot <FILE>")]
         [Description("Write the density as a plot (.png or .svg), log-scale density as in Ghorbani et al. 2019.")]
         public string? Plot { get; init; }
+
+        /// <inheritdoc />
+        public override IEnumerable<OutputPath> Outputs => [.. base.Outputs, new("--plot", Plot, false, ".png", ".svg")];
     }
 
     /// <inheritdoc />

@@ -43,14 +43,16 @@ public sealed class InterpolateCommand : Command<InterpolateCommand.Settings>
     {
         var alphas = Landscape.Alphas.Parse(settings.Alphas);
         var options = settings.ToProbeOptions();
+        var source = ModelSource.Open(settings.Model, settings.From, "--from");
+        source.CheckSameModel(settings.To, "--to");
         var runtime = settings.ToRuntimeOptions().Apply();
-        using var model = LoadModel(settings.Model, null, runtime);
+        var opened = Open(source, settings, runtime);
+        using var train = opened.Train;
+        using var test = opened.Test;
+        using var model = opened.Model;
         var space = new ParameterSpace(model);
         var a = PointOf(model, space, settings.From);
         var b = PointOf(model, space, settings.To);
-        LoadInto(model, settings.From);
-        using var train = ResolveData(settings.Data, runtime, settings);
-        using var test = settings.TestData is null ? null : ResolveData(settings.TestData, runtime, settings, DataPart.Test);
         var probe = new LandscapeProbe(model, train, test, options, space);
         if (settings.Shard is not null)
         {
@@ -73,7 +75,7 @@ public sealed class InterpolateCommand : Command<InterpolateCommand.Settings>
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLine($"BatchNorm: {r.BatchNorm}; norm-preserving: {(r.NormPreserving ? "yes" : "no")}");
         WriteOutputs(settings,
-            new { command = "interpolate", model = settings.Model, from = settings.From, to = settings.To, data = settings.Data, testData = settings.TestData, r.Kind, r.NormPreserving, r.BatchNorm, r.Loss, r.NormA, r.NormB, r.Points },
+            new { command = "interpolate", model = source.Spec.Text, from = settings.From, to = settings.To, data = settings.Data, testData = settings.TestData, r.Kind, r.NormPreserving, r.BatchNorm, r.Loss, r.NormA, r.NormB, r.Points },
             () => LandscapeFiles.LineCsv(r), path => LandscapePlots.Line(r, path));
         return 0;
     }

@@ -9,7 +9,7 @@ namespace LossLandscape.Cli.Commands;
 public sealed class MergeCommand : Command<MergeCommand.Settings>
 {
     /// <summary>Options.</summary>
-    public sealed class Settings : GlobalSettings
+    public sealed class Settings : GlobalSettings, IWritesOutputs
     {
         /// <summary>Shard files.</summary>
         [CommandArgument(0, "<SHARDS>")]
@@ -30,6 +30,9 @@ public sealed class MergeCommand : Command<MergeCommand.Settings>
         [CommandOption("--plot <FILE>")]
         [Description("Write a plot (.png or .svg).")]
         public string? Plot { get; init; }
+
+        /// <inheritdoc />
+        public IEnumerable<OutputPath> Outputs => [new("--json", Json), new("--csv", Csv), new("--plot", Plot, false, ".png", ".svg")];
     }
 
     /// <inheritdoc />

@@ -14,12 +14,12 @@ using static TorchSharp.torch;
 namespace LossLandscape.Cli.Commands;
 
 /// <summary>Options shared by the landscape commands (interpolate, surface, connect, sharpness, trajectory).</summary>
-public class ProbeSettings : GlobalSettings
+public class ProbeSettings : GlobalSettings, IWritesOutputs
 {
     /// <summary>Model spec.</summary>
     [CommandOption("--model <SPEC>")]
-    [Description("Model spec, for example mlp:784-500-300-10.")]
-    public string Model { get; init; } = "";
+    [Description(ProbeHelp.Model)]
+    public string? Model { get; init; }
 
     /// <summary>Training data.</summary>
     [CommandOption("--data <DATA>")]
@@ -33,8 +33,13 @@ public class ProbeSettings : GlobalSettings
 
     /// <summary>Subset size.</summary>
     [CommandOption("--subset <N>")]
-    [Description("Evaluate on a seeded class-balanced subset of N examples of each data set (default: all).")]
+    [Description(ProbeHelp.Subset)]
     public long? Subset { get; init; }
+
+    /// <summary>First examples.</summary>
+    [CommandOption("--first <N>")]
+    [Description(ProbeHelp.First)]
+    public long? First { get; init; }
 
     /// <summary>Test data.</summary>
     [CommandOption("--test-data <DATA>")]
@@ -65,10 +70,17 @@ public class ProbeSettings : GlobalSettings
     public long BatchNormBatchSize { get; init; } = 128;
 
     /// <summary>Chunk size.</summary>
-    [CommandOption("--chunk <N>")]
-    [Description("Examples per forward pass (memory bound). Default: 1000.")]
-    [DefaultValue(1000L)]
-    public long Chunk { get; init; } = 1000;
+    [CommandOption("--chunk-size <N>")]
+    [Description(ProbeHelp.ChunkSize)]
+    public long? ChunkSize { get; init; }
+
+    /// <summary>Old spelling of --chunk-size.</summary>
+    [CommandOption("--chunk <N>", IsHidden = true)]
+    [Description("Old spelling of --chunk-size.")]
+    public long? ChunkAlias { get; init; }
+
+    /// <summary>Examples per forward pass: --chunk-size (or its old spelling --chunk), default 1000.</summary>
+    public long Chunk => OptionAlias.Pick("--chunk-size", ChunkSize, "--chunk", ChunkAlias) ?? 1000;
 
     /// <summary>JSON output.</summary>
     [CommandOption("--json <FILE>")]
@@ -85,6 +97,12 @@ public class ProbeSettings : GlobalSettings
     [Description("Write a plot (.png or .svg).")]
     public string? Plot { get; init; }
 
+    /// <inheritdoc />
+    public virtual IEnumerable<OutputPath> Outputs =>
+    [
+        new("--json", Json), new("--csv", Csv), new("--plot", Plot, false, ".png", ".svg"),
+    ];
+
     /// <summary>
     /// The checkpoint whose recorded input normalization (if any) is applied to the data; each command names its
     /// primary checkpoint.
@@ -94,7 +112,6 @@ public class ProbeSettings : GlobalSettings
     /// <inheritdoc />
     public override ValidationResult Validate()
     {
-        if (string.IsNullOrWhiteSpace(Model)) return ValidationResult.Error("--model is required (for example --model mlp:784-500-300-10).");
         if (string.IsNullOrWhiteSpace(Data)) return ValidationResult.Error("--data is required (a data set name such as fashion-mnist, or FILE.safetensors with tensors x and y).");
         return base.Validate();
     }
@@ -143,16 +160,32 @@ public static class ProbeCommandSupport
     /// </summary>
     /// <exception cref="LossLandscapeException">The argument is not a known data set or a readable file.</exception>
     public static Dataset ResolveData(string spec, ResolvedRuntime runtime, ProbeSettings settings, DataPart part = DataPart.Train) =>
-        DataArguments.Resolve(spec, part, runtime, settings.DataDir, settings.Subset, settings.Seed, settings.NormalizationSource);
+        DataArguments.Resolve(spec, part, runtime, settings.DataDir, settings.Subset, settings.Seed, settings.NormalizationSource, settings.First);
 
-    /// <summary>Builds the model of <paramref name="spec"/> on the run's device and dtype, with the weights of <paramref name="checkpoint"/> when given.</summary>
-    public static nn.Module<Tensor, Tensor> LoadModel(string spec, string? checkpoint, ResolvedRuntime runtime)
+    /// <summary>
+    /// The data (and optional test data) of a landscape command and its model, through the one path
+    /// (<see cref="ModelSource.Build"/>): the model is built for the data's shape and classes, checked against both
+    /// data sets and the loss, and holds the weights of <paramref name="source"/>'s checkpoint.
+    /// </summary>
+    public static (Dataset Train, Dataset? Test, nn.Module<Tensor, Tensor> Model) Open(ModelSource source, ProbeSettings settings, ResolvedRuntime runtime)
     {
-        var model = ModelSpec.Parse(spec).Create();
-        model.to(runtime.DType).to(runtime.Device);
-        if (checkpoint is not null) LoadInto(model, checkpoint);
-        model.eval();
-        return model;
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(settings);
+        var loss = LossFunction.Parse(settings.Loss);
+        var train = ResolveData(settings.Data, runtime, settings);
+        Dataset? test = null;
+        try
+        {
+            test = settings.TestData is null ? null : ResolveData(settings.TestData, runtime, settings, DataPart.Test);
+            var model = source.Build(train, $"--data {settings.Data}", runtime, loss, test, $"--test-data {settings.TestData}");
+            return (train, test, model);
+        }
+        catch
+        {
+            test?.Dispose();
+            train.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Loads a checkpoint into <paramref name="model"/>, turning checkpoint errors into usage errors.</summary>
@@ -204,4 +237,13 @@ public static class ProbeCommandSupport
 
     /// <summary>A Torch generator seeded from the run's seed.</summary>
     public static Generator Generator(GlobalSettings settings, ResolvedRuntime runtime) => new((ulong)settings.Seed, device: runtime.Device);
+}
+
+/// <summary>Option descriptions shared by the landscape and curvature commands (one wording per concept).</summary>
+internal static class ProbeHelp
+{
+    public const string Model = "Model spec, for example mlp:784-500-300-10 or resnet20 (built for the data's input shape and class count). May be left out when the checkpoint records it (llscape train writes it into every checkpoint).";
+    public const string Subset = "Use a seeded (--seed) class-balanced sample of N examples of each data set (N/k per class; the first N when N is below the class count). Default: all. For the first N examples use --first.";
+    public const string First = "Use the first N examples of each data set, in file order (instead of --subset's class-balanced sample).";
+    public const string ChunkSize = "Examples per forward pass (sets the memory, not the result). Default: 1000.";
 }

@@ -77,11 +77,13 @@ public sealed class SharpnessCommand : Command<SharpnessCommand.Settings>
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var options = settings.ToProbeOptions();
+        var source = ModelSource.Open(settings.Model, settings.Checkpoint, "--checkpoint");
         var runtime = settings.ToRuntimeOptions().Apply();
-        using var model = LoadModel(settings.Model, settings.Checkpoint, runtime);
+        var opened = Open(source, settings, runtime);
+        using var train = opened.Train;
+        using var test = opened.Test;
+        using var model = opened.Model;
         var space = new ParameterSpace(model);
-        using var train = ResolveData(settings.Data, runtime, settings);
-        using var test = settings.TestData is null ? null : ResolveData(settings.TestData, runtime, settings, DataPart.Test);
         var probe = new LandscapeProbe(model, train, test, options, space);
         Curvature.HessianOperator? hessian = settings.Curvature
             ? new Curvature.HessianOperator(model, options.Loss, train, new Curvature.CurvatureOptions(BatchSize: settings.Chunk))
@@ -97,7 +99,7 @@ public sealed class SharpnessCommand : Command<SharpnessCommand.Settings>
         AnsiConsole.MarkupLine($"loss: {F(r.BaseLoss)} -> max {F(r.MaxLoss)}; |z| {F(r.MaxPerturbationNorm)}; BatchNorm: {r.BatchNorm}");
         if (r.TopEigenvalue is double top) AnsiConsole.MarkupLine($"top eigenvalue: {F(top)}");
         if (r.Trace is double tr) AnsiConsole.MarkupLine($"trace: {F(tr)}");
-        WriteOutputs(settings, new { command = "sharpness", model = settings.Model, checkpoint = settings.Checkpoint, data = settings.Data, result = r }, null, null);
+        WriteOutputs(settings, new { command = "sharpness", model = source.Spec.Text, checkpoint = settings.Checkpoint, data = settings.Data, result = r }, null, null);
         return 0;
     }
 }

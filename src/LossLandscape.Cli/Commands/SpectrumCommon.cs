@@ -15,17 +15,25 @@ using static TorchSharp.torch;
 namespace LossLandscape.Cli.Commands;
 
 /// <summary>Options shared by <c>spectrum</c>, <c>density</c> and <c>trace</c>: which model, weights, data, loss and operator.</summary>
-public class CurvatureSettings : GlobalSettings
+public class CurvatureSettings : GlobalSettings, IWritesOutputs
 {
     /// <summary>Model spec.</summary>
     [CommandOption("--model <SPEC>")]
-    [Description("Model spec, for example mlp:784-500-300-10. Required.")]
+    [Description(ProbeHelp.Model)]
     public string? Model { get; init; }
 
-    /// <summary>Weights.</summary>
-    [CommandOption("--weights <FILE>")]
-    [Description("Model weights as safetensors (PyTorch state-dict names; converted to --dtype). Required.")]
-    public string? Weights { get; init; }
+    /// <summary>Checkpoint.</summary>
+    [CommandOption("--checkpoint <FILE>")]
+    [Description("The model's weights as safetensors (PyTorch state-dict names; converted to --dtype), for example the model.safetensors of a run of llscape train. Required.")]
+    public string? Checkpoint { get; init; }
+
+    /// <summary>Old spelling of --checkpoint.</summary>
+    [CommandOption("--weights <FILE>", IsHidden = true)]
+    [Description("Old spelling of --checkpoint.")]
+    public string? WeightsAlias { get; init; }
+
+    /// <summary>The checkpoint: --checkpoint or its old spelling --weights.</summary>
+    public string? Weights => OptionAlias.Pick("--checkpoint", Checkpoint, "--weights", WeightsAlias);
 
     /// <summary>Data.</summary>
     [CommandOption("--data <DATA>")]
@@ -44,8 +52,13 @@ public class CurvatureSettings : GlobalSettings
 
     /// <summary>Subset.</summary>
     [CommandOption("--subset <N>")]
-    [Description("Use only the first N examples. Default: all.")]
+    [Description(ProbeHelp.Subset)]
     public long? Subset { get; init; }
+
+    /// <summary>First examples.</summary>
+    [CommandOption("--first <N>")]
+    [Description(ProbeHelp.First)]
+    public long? First { get; init; }
 
     /// <summary>Loss.</summary>
     [CommandOption("--loss <LOSS>")]
@@ -59,11 +72,18 @@ public class CurvatureSettings : GlobalSettings
     [DefaultValue("hessian")]
     public string Operator { get; init; } = "hessian";
 
-    /// <summary>Batch size.</summary>
-    [CommandOption("--batch-size <B>")]
-    [Description("Examples per forward/backward pass (sets the memory, not the result). Default: 1000.")]
-    [DefaultValue(1000L)]
-    public long BatchSize { get; init; } = 1000;
+    /// <summary>Chunk size.</summary>
+    [CommandOption("--chunk-size <N>")]
+    [Description(ProbeHelp.ChunkSize)]
+    public long? ChunkSize { get; init; }
+
+    /// <summary>Old spelling of --chunk-size.</summary>
+    [CommandOption("--batch-size <N>", IsHidden = true)]
+    [Description("Old spelling of --chunk-size.")]
+    public long? BatchSizeAlias { get; init; }
+
+    /// <summary>Examples per forward/backward pass: --chunk-size (or its old spelling --batch-size), default 1000.</summary>
+    public long BatchSize => OptionAlias.Pick("--chunk-size", ChunkSize, "--batch-size", BatchSizeAlias) ?? 1000;
 
     /// <summary>Parameter selection.</summary>
     [CommandOption("--params <PREFIXES>")]
@@ -71,15 +91,25 @@ public class CurvatureSettings : GlobalSettings
     public string? Params { get; init; }
 
     /// <summary>BatchNorm mode.</summary>
-    [CommandOption("--bn-mode <MODE>")]
-    [Description("eval (running statistics; default) or train (batch statistics) for BatchNorm and dropout while measuring.")]
-    [DefaultValue("eval")]
-    public string BnMode { get; init; } = "eval";
+    [CommandOption("--bn <MODE>")]
+    [Description("BatchNorm policy: eval (running statistics; default) or train (batch statistics) for BatchNorm and dropout while measuring.")]
+    public string? Bn { get; init; }
+
+    /// <summary>Old spelling of --bn.</summary>
+    [CommandOption("--bn-mode <MODE>", IsHidden = true)]
+    [Description("Old spelling of --bn.")]
+    public string? BnModeAlias { get; init; }
+
+    /// <summary>The BatchNorm mode: --bn or its old spelling --bn-mode, default eval.</summary>
+    public string BnMode => OptionAlias.Pick("--bn", Bn, "--bn-mode", BnModeAlias) ?? "eval";
 
     /// <summary>JSON output.</summary>
     [CommandOption("--json <FILE>")]
     [Description("Write the result as JSON to FILE (atomically).")]
     public string? Json { get; init; }
+
+    /// <inheritdoc />
+    public virtual IEnumerable<OutputPath> Outputs => [new("--json", Json)];
 }
 
 /// <summary>A curvature operator with the model and data it owns (built from <see cref="CurvatureSettings"/>).</summary>
@@ -106,28 +136,28 @@ internal sealed class CurvatureSession : IDisposable
 
     public static CurvatureSession Open(CurvatureSettings s)
     {
-        if (string.IsNullOrWhiteSpace(s.Model)) throw new LossLandscapeException($"--model is required ({ModelSpec.Syntax}).");
-        if (string.IsNullOrWhiteSpace(s.Weights)) throw new LossLandscapeException("--weights FILE.safetensors is required.");
+        if (string.IsNullOrWhiteSpace(s.Weights)) throw new LossLandscapeException("--checkpoint FILE.safetensors is required (the model's weights; also accepted as --weights).");
         if (string.IsNullOrWhiteSpace(s.Data)) throw new LossLandscapeException("--data is required: a data set name (fashion-mnist, ...) or FILE.safetensors holding x and y.");
-        var spec = ModelSpec.Parse(s.Model);
+        var source = ModelSource.Open(s.Model, s.Weights, s.Checkpoint is null ? "--weights" : "--checkpoint");
         var loss = LossFunction.Parse(s.Loss);
         var bn = s.BnMode.Trim().ToLowerInvariant() switch
         {
             "eval" => BatchNormMode.Eval,
             "train" => BatchNormMode.Train,
-            _ => throw new LossLandscapeException($"--bn-mode '{s.BnMode}' is not valid: use eval or train."),
+            _ => throw new LossLandscapeException($"--bn '{s.BnMode}' is not valid: use eval or train."),
         };
+        var part = ParsePart(s.Split);
+        if (s.BatchSize < 1) throw new LossLandscapeException($"--chunk-size {s.BatchSize} is not valid: give at least 1 example per pass.");
         var runtime = s.ToRuntimeOptions().Apply();
-        var model = spec.Create();
         Dataset? data = null;
+        nn.Module<Tensor, Tensor>? model = null;
         try
         {
-            model.to(runtime.DType).to(runtime.Device);
-            Checkpoint.Load(model, s.Weights);
-            data = DataArguments.Resolve(s.Data, ParsePart(s.Split), runtime, s.DataDir, weights: s.Weights);
+            data = DataArguments.Resolve(s.Data, part, runtime, s.DataDir, s.Subset, s.Seed, s.Weights, s.First);
+            model = source.Build(data, $"--data {s.Data}", runtime, loss);
             var options = new CurvatureOptions(
                 BatchSize: s.BatchSize,
-                Subset: s.Subset,
+                Subset: null,
                 BatchNorm: bn,
                 Include: string.IsNullOrWhiteSpace(s.Params) ? null : CurvatureOptions.Prefixes(s.Params.Split(',')));
             var op = CurvatureOperators.Create(s.Operator, model, loss, data, options);
@@ -136,7 +166,7 @@ internal sealed class CurvatureSession : IDisposable
         catch
         {
             data?.Dispose();
-            model.Dispose();
+            model?.Dispose();
             throw;
         }
     }

@@ -24,7 +24,7 @@ public sealed class SurfaceCommand : Command<SurfaceCommand.Settings>
 
         /// <summary>Direction kind.</summary>
         [CommandOption("--directions <KIND>")]
-        [Description("filter (filter-normalized Gaussian, default), random (Gaussian), hessian (top-2 Hessian eigenvectors by Lanczos on --data, BatchNorm in eval mode), given (--dir1/--dir2 checkpoints) or three (plane through --checkpoint, --model-b, --model-c).")]
+        [Description("filter (filter-normalized Gaussian, default), random (Gaussian), hessian (top-2 Hessian eigenvectors by Lanczos on --data, BatchNorm in eval mode), given (--dir1/--dir2 checkpoints) or three (plane through --checkpoint, --checkpoint-b, --checkpoint-c).")]
         [DefaultValue("filter")]
         public string Directions { get; init; } = "filter";
 
@@ -39,14 +39,30 @@ public sealed class SurfaceCommand : Command<SurfaceCommand.Settings>
         public string? Dir2 { get; init; }
 
         /// <summary>Second model.</summary>
-        [CommandOption("--model-b <FILE>")]
-        [Description("Second model of the plane through three models.")]
-        public string? ModelB { get; init; }
+        [CommandOption("--checkpoint-b <FILE>")]
+        [Description("Checkpoint of the second model of the plane through three models (--directions three).")]
+        public string? CheckpointB { get; init; }
+
+        /// <summary>Old spelling of --checkpoint-b.</summary>
+        [CommandOption("--model-b <FILE>", IsHidden = true)]
+        [Description("Old spelling of --checkpoint-b.")]
+        public string? ModelBAlias { get; init; }
 
         /// <summary>Third model.</summary>
-        [CommandOption("--model-c <FILE>")]
-        [Description("Third model of the plane through three models.")]
-        public string? ModelC { get; init; }
+        [CommandOption("--checkpoint-c <FILE>")]
+        [Description("Checkpoint of the third model of the plane through three models (--directions three).")]
+        public string? CheckpointC { get; init; }
+
+        /// <summary>Old spelling of --checkpoint-c.</summary>
+        [CommandOption("--model-c <FILE>", IsHidden = true)]
+        [Description("Old spelling of --checkpoint-c.")]
+        public string? ModelCAlias { get; init; }
+
+        /// <summary>The second model's checkpoint (--checkpoint-b or its old spelling --model-b).</summary>
+        public string? ModelB => OptionAlias.Pick("--checkpoint-b", CheckpointB, "--model-b", ModelBAlias);
+
+        /// <summary>The third model's checkpoint (--checkpoint-c or its old spelling --model-c).</summary>
+        public string? ModelC => OptionAlias.Pick("--checkpoint-c", CheckpointC, "--model-c", ModelCAlias);
 
         /// <summary>Bias and BatchNorm directions.</summary>
         [CommandOption("--include-bias-bn")]
@@ -97,14 +113,31 @@ public sealed class SurfaceCommand : Command<SurfaceCommand.Settings>
         };
         var shard = settings.Shard is null ? null : ShardSpec.Parse(settings.Shard, layout);
         var options = settings.ToProbeOptions();
+        var directions = settings.Directions.Trim().ToLowerInvariant();
+        if (directions is not ("hessian" or "filter" or "filter-normalized" or "random" or "given" or "three"))
+            throw new LossLandscapeException($"Directions '{settings.Directions}' are not known: use filter, random, hessian, given or three.");
+        if (directions == "given" && (settings.Dir1 is null || settings.Dir2 is null))
+            throw new LossLandscapeException("--directions given needs --dir1 and --dir2.");
+        if (directions == "three" && (settings.ModelB is null || settings.ModelC is null))
+            throw new LossLandscapeException("--directions three needs --checkpoint-b and --checkpoint-c.");
+        var source = ModelSource.Open(settings.Model, settings.Checkpoint, "--checkpoint");
+        if (directions == "three")
+        {
+            source.CheckSameModel(settings.ModelB!, "--checkpoint-b");
+            source.CheckSameModel(settings.ModelC!, "--checkpoint-c");
+        }
+        foreach (var (dir, option) in new[] { (settings.Dir1, "--dir1"), (settings.Dir2, "--dir2") })
+            if (directions == "given" && !File.Exists(dir))
+                throw new LossLandscapeException($"{option} '{dir}' does not exist: give a checkpoint file (.safetensors) of the same architecture.");
         var runtime = settings.ToRuntimeOptions().Apply();
-        using var model = LoadModel(settings.Model, settings.Checkpoint, runtime);
+        var opened = Open(source, settings, runtime);
+        using var train = opened.Train;
+        using var test = opened.Test;
+        using var model = opened.Model;
         var space = new ParameterSpace(model);
         var theta = space.Get();
         using var gen = Generator(settings, runtime);
-        using var train = ResolveData(settings.Data, runtime, settings);
-        using var test = settings.TestData is null ? null : ResolveData(settings.TestData, runtime, settings, DataPart.Test);
-        using var plane = settings.Directions.Trim().ToLowerInvariant() switch
+        using var plane = directions switch
         {
             "hessian" => PlaneBasis.FromProvider(space, theta, HessianDirections.Provider(
                 new Curvature.HessianOperator(model, options.Loss, train, new Curvature.CurvatureOptions(BatchSize: settings.Chunk)),
@@ -115,8 +148,8 @@ public sealed class SurfaceCommand : Command<SurfaceCommand.Settings>
                 PointOf(model, space, settings.Dir1 ?? throw new LossLandscapeException("--directions given needs --dir1 and --dir2.")).Theta,
                 PointOf(model, space, settings.Dir2 ?? throw new LossLandscapeException("--directions given needs --dir1 and --dir2.")).Theta),
             "three" => PlaneBasis.ThroughThree(theta,
-                PointOf(model, space, settings.ModelB ?? throw new LossLandscapeException("--directions three needs --model-b and --model-c.")).Theta,
-                PointOf(model, space, settings.ModelC ?? throw new LossLandscapeException("--directions three needs --model-b and --model-c.")).Theta,
+                PointOf(model, space, settings.ModelB ?? throw new LossLandscapeException("--directions three needs --checkpoint-b and --checkpoint-c.")).Theta,
+                PointOf(model, space, settings.ModelC ?? throw new LossLandscapeException("--directions three needs --checkpoint-b and --checkpoint-c.")).Theta,
                 "A", "B", "C"),
             _ => throw new LossLandscapeException($"Directions '{settings.Directions}' are not known: use filter, random, hessian, given or three."),
         };

@@ -21,7 +21,7 @@ namespace LossLandscape.Cli.Commands;
 public sealed class TrainCommand : Command<TrainCommand.Settings>
 {
     /// <summary>Options of <c>llscape train</c>; unset options keep their defaults (or, with --resume, the run's values).</summary>
-    public sealed class Settings : GlobalSettings
+    public sealed class Settings : GlobalSettings, IWritesOutputs
     {
         /// <summary>Model spec.</summary>
         [CommandOption("--model <SPEC>")]
@@ -35,7 +35,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
 
         /// <summary>Data set.</summary>
         [CommandOption("--data <NAME>")]
-        [Description("Training data: fashion-mnist, mnist, cifar10, cifar100, digits, synthetic:KIND[:key=value,...] or FILE.safetensors (tensors x [P, ...] float and y [P] int64; optional x_test, y_test).")]
+        [PlainDescription("Training data: fashion-mnist, mnist, cifar10, cifar100, digits, synthetic:KIND[:key=value,...] or FILE.safetensors (tensors x [P, ...] float and y [P] int64; optional x_test, y_test).")]
         public string? Data { get; init; }
 
         /// <summary>Loss.</summary>
@@ -90,7 +90,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
 
         /// <summary>Schedule.</summary>
         [CommandOption("--schedule <SCHEDULE>")]
-        [Description("constant (default), step:M1,M2:GAMMA, cosine[:MIN], linear[:MIN], warmup:W+SCHEDULE.")]
+        [PlainDescription("constant (default), step:M1,M2:GAMMA, cosine[:MIN], linear[:MIN], warmup:W+SCHEDULE.")]
         public string? Schedule { get; init; }
 
         /// <summary>Steps.</summary>
@@ -147,6 +147,9 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         [CommandOption("--out <DIR>")]
         [Description("Run folder for options.json, checkpoints/, history.csv, history.json and model.safetensors.")]
         public string? Out { get; init; }
+
+        /// <inheritdoc />
+        public IEnumerable<OutputPath> Outputs => [new("--out", Out, IsFolder: true)];
     }
 
     /// <inheritdoc />
@@ -159,7 +162,8 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         using var data = ResolveData(run, runtime.Device, settings.DataDir);
         int classes = data.Train.NumClasses;
         using var model = run.CreateModel(data.Train.ExampleShape, classes, runtime.Device);
-        var metadata = new Dictionary<string, string>(data.Metadata) { ["model"] = run.Model };
+        var metadata = new Dictionary<string, string>(data.Metadata);
+        foreach (var (k, v) in new CheckpointInfo(run.Model, data.Train.ExampleShape, classes).ToMetadata()) metadata[k] = v;
         using var trainer = new Trainer(model, data.Train, data.Test, run.Training, settings.Out, data.Augmentation) { Metadata = metadata, Description = run.Description() };
         if (settings.Resume) trainer.Resume();
 
@@ -281,7 +285,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
     public static TrainingData ResolveData(TrainingRun run, Device device, string? dataDir = null)
     {
         ArgumentNullException.ThrowIfNull(run);
-        using var split = new DataCatalog(DataCatalogOptions.FromEnvironment(dataDir)).Load(run.Data);
+        using var split = new DataCatalog(DataArguments.CatalogOptions(dataDir)).Load(run.Data);
         if (split.Note is not null) AnsiConsole.MarkupLine($"[yellow]note:[/] {Markup.Escape(split.Note)}");
         return run.PrepareData(split, device);
     }

@@ -36,6 +36,9 @@ public sealed class TrajectoryCommand : Command<TrajectoryCommand.Settings>
         public string? Y { get; init; }
 
         /// <inheritdoc />
+        public override string? NormalizationSource => Files(this).LastOrDefault();
+
+        /// <inheritdoc />
         public override ValidationResult Validate()
         {
             if (string.IsNullOrWhiteSpace(Checkpoints)) return ValidationResult.Error("--checkpoints is required.");
@@ -59,28 +62,37 @@ public sealed class TrajectoryCommand : Command<TrajectoryCommand.Settings>
         return nested.Length > direct.Length ? nested : direct;
     }
 
+    /// <summary>The checkpoints --checkpoints names: a folder's (see <see cref="CheckpointsIn"/>) or a comma-separated list.</summary>
+    internal static string[] Files(Settings settings) => Directory.Exists(settings.Checkpoints)
+        ? CheckpointsIn(settings.Checkpoints)
+        : settings.Checkpoints.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
     /// <inheritdoc />
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        var files = Directory.Exists(settings.Checkpoints)
-            ? CheckpointsIn(settings.Checkpoints)
-            : settings.Checkpoints.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var files = Files(settings);
         var grid = settings.X is null ? null : GridSpec.Parse(settings.X, settings.Y!);
         var options = settings.ToProbeOptions();
+        if (files.Length == 1 && !File.Exists(files[0]))
+            throw new LossLandscapeException($"--checkpoints '{settings.Checkpoints}' is neither a folder nor a checkpoint file: give a run folder of llscape train (with --checkpoint-every) or comma-separated checkpoint files.");
+        if (files.Length < 3)
+            throw new LossLandscapeException($"--checkpoints '{settings.Checkpoints}' names {files.Length} checkpoint(s); a trajectory needs at least 3 (a comma-separated list, or a run folder of llscape train with --checkpoint-every).");
+        var source = ModelSource.Open(settings.Model, files[^1], "--checkpoints");
+        foreach (var f in files) source.CheckSameModel(f, "--checkpoints");
         var runtime = settings.ToRuntimeOptions().Apply();
-        using var model = LoadModel(settings.Model, null, runtime);
+        var opened = Open(source, settings, runtime);
+        using var train = opened.Train;
+        using var test = opened.Test;
+        using var model = opened.Model;
         var space = new ParameterSpace(model);
         var thetas = files.Select(f => PointOf(model, space, f).Theta).ToList();
-        if (files.Length > 0) LoadInto(model, files[^1]);
-        using var train = ResolveData(settings.Data, runtime, settings);
-        using var test = settings.TestData is null ? null : ResolveData(settings.TestData, runtime, settings, DataPart.Test);
         var probe = new LandscapeProbe(model, train, test, options, space);
         var r = Trajectory.Run(probe, thetas, files.Select(Path.GetFileNameWithoutExtension).Select(n => n ?? "").ToArray(), grid, settings.Grid);
         var table = new Table().AddColumns("checkpoint", "x", "y");
         foreach (var p in r.Points) table.AddRow(Markup.Escape(p.Name), F(p.X), F(p.Y));
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLine($"explained variance: PC1 {F(r.ExplainedVariance[0])}, PC2 {F(r.ExplainedVariance[1])}; BatchNorm: {r.Surface.BatchNorm}");
-        WriteOutputs(settings, new { command = "trajectory", model = settings.Model, checkpoints = files, data = settings.Data, result = r },
+        WriteOutputs(settings, new { command = "trajectory", model = source.Spec.Text, checkpoints = files, data = settings.Data, result = r },
             () => LandscapeFiles.TrajectoryCsv(r), path => LandscapePlots.Trajectory(r, path));
         return 0;
     }

@@ -143,6 +143,7 @@ public abstract class CurvatureOperator : SymmetricOperator
             throw new LossLandscapeException($"Data '{Data.Name}' holds {dtype} inputs, the model's parameters are {Space.DType}; convert one of them so both match.");
         if (device != Space.Device.ToString())
             throw new LossLandscapeException($"Data '{Data.Name}' lives on {device}, the model on {Space.Device}; move one of them.");
+        Models.ModelCompatibility.CheckInput(Model, Data.Name, Data.First((x, _) => x.shape[1..]));
         using var mode = ModelStateScope.EnterMode(Model, training: false);
         using var _ = no_grad();
         var (outputShape, targetType, targetShape) = Data.First((x, y) => (Model.call(x.narrow(0, 0, 1)).shape, y.dtype, y.shape));

@@ -29,6 +29,8 @@ public sealed class LandscapeProbe
             throw new LossLandscapeException("The parameter space views a different module than the probed model; build it with new ParameterSpace(model).");
         Policy = BatchNorms.Resolve(model, Options.BatchNorm);
         if (Options.ChunkSize < 1) throw new LossLandscapeException($"Chunk size {Options.ChunkSize} is not valid: give at least 1.");
+        Models.ModelCompatibility.Check(model, train, Options.Loss);
+        if (test is not null) Models.ModelCompatibility.Check(model, test, Options.Loss);
     }
 
     /// <summary>The probed model.</summary>

@@ -30,6 +30,7 @@ public sealed class AlexNetC1 : nn.Module<Tensor, Tensor>
             throw new LossLandscapeException($"AlexNet-style nets take images C x H x W (for example 3x32x32); got [{string.Join("x", inputShape)}].");
         if (classes < 1) throw new LossLandscapeException($"The class count must be at least 1; got {classes}.");
         BatchNorm = batchNorm;
+        InputShape = inputShape.ToArray();
         long c = inputShape[0];
         long h = inputShape[1], w = inputShape[2];
         var f = new List<nn.Module<Tensor, Tensor>>();
@@ -60,6 +61,9 @@ public sealed class AlexNetC1 : nn.Module<Tensor, Tensor>
 
     /// <summary>True for C1 (BatchNorm and dropout), false for the bare variant.</summary>
     public bool BatchNorm { get; }
+
+    /// <summary>The example shape C x H x W the net was built for (its classifier's input size depends on H and W).</summary>
+    public IReadOnlyList<long> InputShape { get; }
 
     /// <inheritdoc />
     public override Tensor forward(Tensor input)

@@ -79,6 +79,7 @@ public sealed class Trainer : IDisposable
             if (d.Device.ToString() != _parameters[0].device.ToString())
                 throw new LossLandscapeException($"Data set '{d.Name}' lives on {d.Device}, the model on {_parameters[0].device}; move both to one device.");
         }
+        foreach (var d in test is null ? new[] { train } : new[] { train, test }) ModelCompatibility.Check(model, d, options.Loss);
         _model = model;
         _train = train;
         _test = test;

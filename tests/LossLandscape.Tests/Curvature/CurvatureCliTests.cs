@@ -108,7 +108,7 @@ public class CurvatureCliTests
         err.Should().Contain("--weights");
         (code, _, err) = CliTests.Run("spectrum", "--model", "mlp:4-6-2", "--weights", weights, "--data", data);
         code.Should().Be(2);
-        err.Should().Contain("shape");
+        err.Should().Contain("--model mlp:4-6-2").And.Contain("3 classes");
         (code, _, err) = CliTests.Run("spectrum", "--model", "mlp:4-6-3", "--weights", weights, "--data", data, "--method", "arnoldi");
         code.Should().Be(2);
         err.Should().Contain("'arnoldi' is not valid");
