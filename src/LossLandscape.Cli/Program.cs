@@ -152,7 +152,7 @@ public static class Program
     private static int Report(Exception ex, int code, bool verbose, string label)
     {
         var err = Error;
-        err.MarkupLine($"[red]{label}:[/] {Markup.Escape(ex.Message)}");
+        err.MarkupLine($"[red]{label}:[/] {Markup.Escape(LibraryTerms.Translate(ex.Message))}");
         if (verbose) err.WriteException(ex);
         else if (code == BadInput && label == "usage") err.MarkupLine("Run [bold]llscape --help[/] for the commands and options.");
         return code;

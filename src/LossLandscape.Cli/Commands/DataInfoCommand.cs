@@ -38,8 +38,8 @@ public sealed class DataInfoCommand : Command<DataInfoCommand.Settings>
         using var split = new DataCatalog(options).Load(settings.Name, cancellationToken);
         var inv = CultureInfo.InvariantCulture;
         AnsiConsole.MarkupLine($"[bold]{Markup.Escape(settings.Name)}[/]");
-        AnsiConsole.WriteLine($"source: {split.Source}");
-        if (split.Note is not null) AnsiConsole.WriteLine($"note: {split.Note}");
+        AnsiConsole.WriteLine($"source: {LibraryTerms.Translate(split.Source)}");
+        if (split.Note is not null) AnsiConsole.WriteLine($"note: {LibraryTerms.Translate(split.Note)}");
         AnsiConsole.WriteLine($"train: {split.Train.Count.ToString(inv)} examples, shape [{string.Join(", ", split.Train.Inputs.shape)}], {split.Train.Inputs.dtype}");
         AnsiConsole.WriteLine($"test: {split.Test.Count.ToString(inv)} examples, shape [{string.Join(", ", split.Test.Inputs.shape)}]");
         AnsiConsole.WriteLine($"classes: {split.Train.NumClasses.ToString(inv)}");

@@ -204,10 +204,10 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         }
         if (result.Reason == StopReason.Completed)
         {
-            AnsiConsole.WriteLine(result.Message);
+            AnsiConsole.WriteLine(LibraryTerms.Translate(result.Message));
             return Program.Ok;
         }
-        Program.Error.MarkupLine($"[red]{(result.Reason == StopReason.Cancelled ? "cancelled" : "diverged")}:[/] {Markup.Escape(result.Message)}");
+        Program.Error.MarkupLine($"[red]{(result.Reason == StopReason.Cancelled ? "cancelled" : "diverged")}:[/] {Markup.Escape(LibraryTerms.Translate(result.Message))}");
         return Program.Failure;
     }
 
@@ -286,7 +286,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
     {
         ArgumentNullException.ThrowIfNull(run);
         using var split = new DataCatalog(DataArguments.CatalogOptions(dataDir)).Load(run.Data);
-        if (split.Note is not null) AnsiConsole.MarkupLine($"[yellow]note:[/] {Markup.Escape(split.Note)}");
+        if (split.Note is not null) AnsiConsole.MarkupLine($"[yellow]note:[/] {Markup.Escape(LibraryTerms.Translate(split.Note))}");
         return run.PrepareData(split, device);
     }
 

@@ -56,7 +56,7 @@ public static class Checkpoint
                     using var finite = isfinite(src).all();
                     if (!finite.item<bool>())
                         throw new CheckpointException(CheckpointErrorKind.NonFinite, path,
-                            $"Checkpoint '{path}': tensor '{name}' holds NaN or Inf values; refusing to load it (allow with AllowNonFinite / --allow-nonfinite).");
+                            $"Checkpoint '{path}': tensor '{name}' holds NaN or Inf values; refusing to load it (CheckpointLoadOptions.AllowNonFinite accepts such weights).");
                 }
             }
             using var _ = no_grad();

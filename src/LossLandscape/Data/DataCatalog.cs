@@ -170,10 +170,10 @@ public sealed class DataCatalog
         var msg = new StringBuilder();
         msg.Append("Data set '").Append(def.Name).Append("' was not found. Looked in:");
         foreach (var l in looked) msg.Append("\n  - ").Append(l);
-        if (!_options.AllowDownload) msg.Append("\n  - download: switched off (--offline or ").Append(DataCatalogOptions.OfflineEnvironmentVariable).Append("=1)");
+        if (!_options.AllowDownload) msg.Append("\n  - download: switched off (DataCatalogOptions.AllowDownload off, or ").Append(DataCatalogOptions.OfflineEnvironmentVariable).Append("=1)");
         else if (_options.CacheDir is null) msg.Append("\n  - download: no cache folder to download into");
         else if (downloadError is not null) msg.Append("\n  - download: ").Append(downloadError);
-        msg.Append("\nTo get it: ").Append(def.HowToGet).Append(", or pass --data-dir DIR, or set ").Append(DataCatalogOptions.DataEnvironmentVariable)
+        msg.Append("\nTo get it: ").Append(def.HowToGet).Append(", or give its folder as DataCatalogOptions.DataDir, or set ").Append(DataCatalogOptions.DataEnvironmentVariable)
            .Append(", or run once with network access (the files are downloaded into ").Append(_options.CacheDir ?? "the cache").Append(").");
         throw new LossLandscapeException(msg.ToString());
     }
@@ -207,7 +207,7 @@ public sealed class DataCatalog
     {
         var roots = new List<(string? Dir, string Where, bool Self)>
         {
-            (_options.DataDir, "--data-dir", true),
+            (_options.DataDir, "DataCatalogOptions.DataDir", true),
             (_options.EnvironmentDataDir, DataCatalogOptions.DataEnvironmentVariable, true),
             (_options.CacheDir, "user cache folder", false),
             (_options.SystemDir, "system data folder", false),
@@ -218,7 +218,7 @@ public sealed class DataCatalog
             {
                 looked.Add(where switch
                 {
-                    "--data-dir" => "--data-dir: not given",
+                    "DataCatalogOptions.DataDir" => "DataCatalogOptions.DataDir: not given",
                     DataCatalogOptions.DataEnvironmentVariable => $"{where}: not set",
                     _ => $"{where}: none",
                 });

@@ -81,7 +81,7 @@ public static class GridMerge
         }
         var missing = Enumerable.Range(0, n).Where(i => !seen.ContainsKey(i)).ToArray();
         if (missing.Length > 0)
-            throw new LossLandscapeException($"Shards missing: {string.Join(", ", missing.Select(i => $"{i}/{n}"))} (have {seen.Count} of {n}); compute them with --shard and merge again.");
+            throw new LossLandscapeException($"Shards missing: {string.Join(", ", missing.Select(i => $"{i}/{n}"))} (have {seen.Count} of {n}); compute those shards and merge again.");
 
         var grid = first.Grid;
         int total = grid.Count;

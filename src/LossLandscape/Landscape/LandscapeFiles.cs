@@ -37,7 +37,7 @@ public static class LandscapeFiles
         {
             var s = JsonSerializer.Deserialize<GridShard>(File.ReadAllText(path), JsonOptions);
             if (s is null || s.Grid is null || s.Shard is null || s.Points is null || string.IsNullOrEmpty(s.Fingerprint))
-                throw new LossLandscapeException($"'{path}' is not a grid shard file (written by llscape surface --shard).");
+                throw new LossLandscapeException($"'{path}' is not a grid shard file (written by LandscapeFiles from LandscapeProbe.ScanShard).");
             return s;
         }
         catch (JsonException ex)
@@ -55,7 +55,7 @@ public static class LandscapeFiles
         {
             var s = JsonSerializer.Deserialize<LineShard>(File.ReadAllText(path), JsonOptions);
             if (s is null || s.Alphas is null || s.Shard is null || s.Points is null || string.IsNullOrEmpty(s.Fingerprint))
-                throw new LossLandscapeException($"'{path}' is not a line-scan shard file (written by llscape interpolate --shard).");
+                throw new LossLandscapeException($"'{path}' is not a line-scan shard file (written by LandscapeFiles from a sharded line scan).");
             return s;
         }
         catch (JsonException ex)

@@ -133,7 +133,7 @@ public static class LineMerge
         }
         var missing = Enumerable.Range(0, n).Where(i => !seen.ContainsKey(i)).ToArray();
         if (missing.Length > 0)
-            throw new LossLandscapeException($"Shards missing: {string.Join(", ", missing.Select(i => $"{i}/{n}"))} (have {seen.Count} of {n}); compute them with --shard and merge again.");
+            throw new LossLandscapeException($"Shards missing: {string.Join(", ", missing.Select(i => $"{i}/{n}"))} (have {seen.Count} of {n}); compute those shards and merge again.");
         var values = new LinePointValue?[first.Alphas.Length];
         foreach (var s in shards)
         {

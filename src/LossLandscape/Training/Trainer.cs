@@ -75,7 +75,7 @@ public sealed class Trainer : IDisposable
         foreach (var d in test is null ? new[] { train } : new[] { train, test })
         {
             if (d.Inputs.dtype != _parameters[0].dtype)
-                throw new LossLandscapeException($"Data set '{d.Name}' holds {d.Inputs.dtype} inputs, the model's parameters are {_parameters[0].dtype}; convert one of them (same --dtype for both).");
+                throw new LossLandscapeException($"Data set '{d.Name}' holds {d.Inputs.dtype} inputs, the model's parameters are {_parameters[0].dtype}; convert one of them so both have the same dtype.");
             if (d.Device.ToString() != _parameters[0].device.ToString())
                 throw new LossLandscapeException($"Data set '{d.Name}' lives on {d.Device}, the model on {_parameters[0].device}; move both to one device.");
         }
@@ -121,7 +121,7 @@ public sealed class Trainer : IDisposable
     /// <exception cref="LossLandscapeException">No run folder or checkpoint, a damaged checkpoint, or different options.</exception>
     public void Resume()
     {
-        if (RunDirectory is null) throw new LossLandscapeException("Resuming needs a run folder (the --out folder of the run).");
+        if (RunDirectory is null) throw new LossLandscapeException("Resuming needs the run folder (the Trainer's runDirectory).");
         var dir = LatestCheckpoint(RunDirectory)
             ?? throw new LossLandscapeException($"Run folder '{RunDirectory}' has no checkpoint to resume from (checkpoints/latest.json is missing).");
         var statePath = Path.Combine(dir, "state.json");
@@ -207,7 +207,7 @@ public sealed class Trainer : IDisposable
                 var where = RunDirectory is null ? null : SaveCheckpoint();
                 return Finish(StopReason.Cancelled, where is null
                     ? $"Training was cancelled at step {Step} of {TotalSteps}."
-                    : $"Training was cancelled at step {Step} of {TotalSteps}; a checkpoint was written to '{where}' (resume with --resume).");
+                    : $"Training was cancelled at step {Step} of {TotalSteps}; a checkpoint was written to '{where}' (Trainer.Resume continues from it).");
             }
             long t = Step;
             double lr = _schedule.Rate(Options.LearningRate, t, TotalSteps);

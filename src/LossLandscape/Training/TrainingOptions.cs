@@ -106,7 +106,7 @@ public sealed record TrainingOptions
         if (Schedule is null) throw new LossLandscapeException("Give a learning-rate schedule.");
         if (trainCount < 1) throw new LossLandscapeException("The training set is empty.");
         if ((Steps is null) == (Epochs is null))
-            throw new LossLandscapeException("Give exactly one of the number of steps and the number of epochs (--steps N or --epochs E).");
+            throw new LossLandscapeException("Give exactly one of the number of steps and the number of epochs (TrainingOptions.Steps or TrainingOptions.Epochs).");
         if (Steps is < 1) throw new LossLandscapeException($"The number of steps must be at least 1; got {Steps}.");
         if (Epochs is < 1) throw new LossLandscapeException($"The number of epochs must be at least 1; got {Epochs}.");
         if (!FullBatch && (BatchSize < 1 || BatchSize > trainCount))
@@ -117,7 +117,7 @@ public sealed record TrainingOptions
         if (!(NoiseScale >= 0) || double.IsInfinity(NoiseScale))
             throw new LossLandscapeException($"Noise scale {NoiseScale} is not valid: give a number >= 0.");
         if ((SwitchBatchSizeAt is null) != (SecondBatchSize is null))
-            throw new LossLandscapeException("A batch-size switch needs both the step (--switch-batch-size-at) and the new size (--second-batch-size).");
+            throw new LossLandscapeException("A batch-size switch needs both the step (TrainingOptions.SwitchBatchSizeAt) and the new size (TrainingOptions.SecondBatchSize).");
         if (SwitchBatchSizeAt is < 0) throw new LossLandscapeException($"The batch-size switch step must be >= 0; got {SwitchBatchSizeAt}.");
         if (SecondBatchSize is int b2 && (b2 < 1 || b2 > trainCount))
             throw new LossLandscapeException($"Second batch size {b2} is not valid for {trainCount} training examples: give 1 to {trainCount}.");

@@ -37,5 +37,18 @@ public class DataCliTests
         var (c2, _, e2) = CliTests.Run("data", "info", "cifar10", "--data-dir", dir, "--offline");
         c2.Should().Be(2);
         e2.Should().Contain("Data set 'cifar10' was not found").And.Contain(dir);
+        // The library's terms come out as the command line's flags.
+        e2.Should().Contain("(--data-dir)").And.Contain("--offline or").And.Contain("pass --data-dir DIR").And.NotContain("DataCatalogOptions");
+    }
+
+    [Fact]
+    public void LibraryTerms_BecomeFlags_AndEveryTermIsStillUsedByTheLibrary()
+    {
+        LossLandscape.Cli.LibraryTerms.Translate("Give exactly one of the number of steps and the number of epochs (TrainingOptions.Steps or TrainingOptions.Epochs).")
+            .Should().Be("Give exactly one of the number of steps and the number of epochs (--steps N or --epochs E).");
+        var opts = new LossLandscape.Training.TrainingOptions { Steps = 1, Epochs = 1 };
+        var act = () => opts.Validate(10);
+        var message = act.Should().Throw<LossLandscapeException>().Which.Message;
+        LossLandscape.Cli.LibraryTerms.Translate(message).Should().Contain("--steps N or --epochs E").And.NotContain("TrainingOptions");
     }
 }

@@ -104,12 +104,12 @@ public class DataCatalogTests
         split.Train.Count.Should().Be(6);
         split.Test.Count.Should().Be(4);
         split.Test.Labels.data<long>().ToArray().Should().Equal(5, 6, 7, 8);
-        split.Source.Should().Be($"{Path.Combine(dir, "mnist")} (--data-dir)");
+        split.Source.Should().Be($"{Path.Combine(dir, "mnist")} (DataCatalogOptions.DataDir)");
         var flat = TestUtil.TempDir();
         DataFileWriters.WriteSmallIdxSet(flat, gzip: false);
         using var s2 = new DataCatalog(Isolated(dataDir: flat)).Load("fashion-mnist");
         s2.ClassNames[9].Should().Be("Ankle boot");
-        s2.Source.Should().Contain("(--data-dir)");
+        s2.Source.Should().Contain("(DataCatalogOptions.DataDir)");
     }
 
     [Fact]
@@ -134,7 +134,7 @@ public class DataCatalogTests
         File.WriteAllBytes(Path.Combine(partial, "data_batch_1.bin"), []);
         var act = () => new DataCatalog(Isolated(dataDir: partial, cache: cache, system: system)).Load("cifar10");
         act.Should().Throw<LossLandscapeException>().WithMessage(
-            $"Data set 'cifar10' was not found. Looked in:*{partial} (--data-dir): lacks data_batch_2.bin*LOSSLANDSCAPE_DATA: not set*{Path.Combine(cache, "cifar10")} (user cache folder): no such folder*{Path.Combine(system, "cifar10")} (system data folder): no such folder*download: switched off*To get it:*cifar-10-binary.tar.gz*--data-dir*");
+            $"Data set 'cifar10' was not found. Looked in:*{partial} (DataCatalogOptions.DataDir): lacks data_batch_2.bin*LOSSLANDSCAPE_DATA: not set*{Path.Combine(cache, "cifar10")} (user cache folder): no such folder*{Path.Combine(system, "cifar10")} (system data folder): no such folder*download: switched off*To get it:*cifar-10-binary.tar.gz*DataCatalogOptions.DataDir*");
     }
 
     [Fact]

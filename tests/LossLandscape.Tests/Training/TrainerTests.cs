@@ -60,7 +60,7 @@ public class TrainerTests
             var r = t.Run(new SyncProgress(p => { if (p.Step == 17) cts.Cancel(); }), cts.Token);
             r.Reason.Should().Be(StopReason.Cancelled);
             r.Steps.Should().Be(17);
-            r.Message.Should().Contain("cancelled at step 17").And.Contain("--resume");
+            r.Message.Should().Contain("cancelled at step 17").And.Contain("Trainer.Resume");
             Trainer.LatestCheckpoint(dirB).Should().EndWith("step-00000017");
         }
         manual_seed(999);
@@ -267,7 +267,7 @@ public class TrainerTests
         back.Should().Be(o);
         o.ToJson().Should().Contain("\"schedule\": \"warmup:5+step:10,20:0.1\"").And.Contain("\"loss\": \"mse\"");
         var both = () => (o with { Epochs = 3 }).Validate(100);
-        both.Should().Throw<LossLandscapeException>().WithMessage("*exactly one*--steps N or --epochs E*");
+        both.Should().Throw<LossLandscapeException>().WithMessage("*exactly one*TrainingOptions.Steps or TrainingOptions.Epochs*");
         var batch = () => (o with { BatchSize = 500 }).Validate(100);
         batch.Should().Throw<LossLandscapeException>().WithMessage("*Batch size 500*1 to 100*");
         var half = () => (o with { SecondBatchSize = null }).Validate(100);
