@@ -4,6 +4,7 @@ using LossLandscape.Data;
 using LossLandscape.Losses;
 using LossLandscape.Models;
 using LossLandscape.Spectra;
+using LossLandscape.Specs;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -121,7 +122,7 @@ public static class CurvatureBench
         using var mlpData = Random(1000, new long[] { 784 }, 10);
         CompareHvp("MLP 784-500-300-10, 1000 samples, float32", mlp, mlpData, withGradient: true, rounds: 21, block: 5);
         manual_seed(0);
-        using var resnet = LossLandscape.Models.ModelSpec.Parse("resnet20").Create();
+        using var resnet = LossLandscape.Specs.ModelSpec.Parse("resnet20").Create();
         using var convData = Random(128, new long[] { 3, 32, 32 }, 10);
         CompareHvp("ResNet-20 (BatchNorm in eval mode), 128 images 3x32x32, float32", resnet, convData, withGradient: false, rounds: 10, block: 2);
     }

@@ -66,7 +66,7 @@ public static class TrainBench
         using var handData = Data(shape, batch, 1);
         using var trainData = Data(shape, batch, 2);
         manual_seed(0);
-        using var handModel = LossLandscape.Models.ModelSpec.Parse(spec).Create(shape, 10);
+        using var handModel = LossLandscape.Specs.ModelSpec.Parse(spec).Create(shape, 10);
         handModel.train();
         using var opt = optim.SGD(handModel.parameters(), 0.01, momentum: 0.9);
         long perEpoch = handData.Count / batch;

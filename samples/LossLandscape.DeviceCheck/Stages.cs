@@ -8,6 +8,7 @@ using LossLandscape.Losses;
 using LossLandscape.Models;
 using LossLandscape.Runtime;
 using LossLandscape.Training;
+using LossLandscape.Specs;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -64,7 +64,7 @@ public sealed class FigureB : Figure
             BatchSize = 128,
             Steps = steps,
             LearningRate = 0.1,
-            Schedule = LearningRateSchedule.Parse($"step:{steps / 2},{steps * 3 / 4}:0.1"),
+            Schedule = ScheduleSpec.Parse($"step:{steps / 2},{steps * 3 / 4}:0.1"),
             EvalEvery = context.Pick(50L, 60L, 2000L),
             EvalSubset = context.Pick<long?>(null, 2000L, null),
             CheckpointEvery = context.Pick(0L, 0L, 4000L),
@@ -83,7 +83,7 @@ public sealed class FigureB : Figure
             context.Log($"{v.Name}: momentum {v.Momentum}, weight decay {v.WeightDecay}, preprocessing: {data.Description}");
             using var trained = context.Train(v.Name, options, data);
             trained.Model.eval();
-            var loss = LossFunction.Parse("ce");
+            var loss = LossSpec.Parse("ce");
             var test = Evaluation.Evaluate(trained.Model, loss, data.Test!, 1000);
             var train = Evaluation.Evaluate(trained.Model, loss, data.Train, 1000);
             results.Add((v, 100 * test.Accuracy, 100 * train.Accuracy, trained.Result.History));

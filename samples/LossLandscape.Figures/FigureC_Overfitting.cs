@@ -67,7 +67,7 @@ public sealed class FigureC : Figure
         foreach (var (name, label, loss, trainSet) in runs)
         {
             using var split = new DataSplit(trainSet.Take(trainSet.Count), test.Take(test.Count), loaded.Source);
-            var options = baseOptions.With(o => o with { Loss = LossFunction.Parse(loss) });
+            var options = baseOptions.With(o => o with { Loss = LossSpec.Parse(loss) });
             using var data = options.PrepareData(split, context.Device);
             using var trained = context.Train(name, options, data);
             histories.Add((name, label, trained.Result.History));

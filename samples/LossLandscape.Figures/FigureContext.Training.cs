@@ -22,7 +22,7 @@ public sealed record TrainedModel(nn.Module<Tensor, Tensor> Model, TrainingResul
 public sealed partial class FigureContext
 {
     /// <summary>The device figures compute on: CUDA when available, else the CPU.</summary>
-    public Device Device { get; } = TorchRuntime.ResolveDevice("auto");
+    public Device Device { get; } = RuntimeSpec.ResolveDevice("auto");
 
     /// <summary>
     /// Loads a data set through the catalog: <paramref name="quickName"/> for the smoke and quick presets (Fashion-MNIST

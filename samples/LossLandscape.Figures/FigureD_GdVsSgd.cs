@@ -130,7 +130,7 @@ internal sealed record GdSgdSetup(string Model, long Steps, double LearningRate,
         string name = $"{setup.Model.Replace(':', '-')}-{(fullBatch ? "gd" : "sgd")}-seed{seed}";
         using var trained = context.Train(name, options, data);
         trained.Model.eval();
-        var loss = LossFunction.Parse("ce");
+        var loss = LossSpec.Parse("ce");
         var tr = Evaluation.Evaluate(trained.Model, loss, data.Train, 10000);
         var te = Evaluation.Evaluate(trained.Model, loss, data.Test!, 10000);
         long mistakes = te.Count - (long)Math.Round(te.Accuracy * te.Count);

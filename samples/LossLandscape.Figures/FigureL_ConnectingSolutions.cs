@@ -44,7 +44,7 @@ public sealed class FigureL : Figure
             LearningRate = context.Pick(0.05, 0.05, 0.1),
             Momentum = 0.9,
             WeightDecay = context.Pick(0.0, 0.0, 5e-4),
-            Schedule = LearningRateSchedule.Parse(context.Pick("constant", "constant", "step:32000,48000:0.1")),
+            Schedule = ScheduleSpec.Parse(context.Pick("constant", "constant", "step:32000,48000:0.1")),
             EvalEvery = context.Pick(0L, 0L, 1000L),
             CheckpointEvery = context.Pick(0L, 0L, 2000L),
         }) { Data = context.Preset == Preset.Full ? "cifar10" : "fashion-mnist" };

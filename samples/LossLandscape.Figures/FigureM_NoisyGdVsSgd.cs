@@ -5,6 +5,7 @@ using LossLandscape.Models;
 using LossLandscape.Parameters;
 using LossLandscape.Plotting;
 using LossLandscape.Runtime;
+using LossLandscape.Specs;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -57,7 +58,7 @@ public sealed class FigureM : Figure
         long chunk = context.Pick(1000L, 1000L, 2500L);
         var device = context.Device;
         using var train = (n < loaded.Train.Count ? loaded.Train.BalancedSubset(n, context.Seed) : loaded.Train.Take(loaded.Train.Count)).To(device, ScalarType.Float32);
-        var loss = LossFunction.Parse("ce");
+        var loss = LossSpec.Parse("ce");
 
         TorchRuntime.Seed(context.Seed);
         using var model = ModelSpec.Parse(spec).Create(train.ExampleShape, train.NumClasses);

@@ -58,9 +58,9 @@ public sealed class FigureO : Figure
         var inv = CultureInfo.InvariantCulture;
         foreach (var (name, lr) in losses)
         {
-            var options = new TrainingRun(model, new TrainingOptions { Loss = LossFunction.Parse(name), BatchSize = 64, LearningRate = lr, Steps = steps, Seed = context.Seed, ChunkSize = 2000 });
+            var options = new TrainingRun(model, new TrainingOptions { Loss = LossSpec.Parse(name), BatchSize = 64, LearningRate = lr, Steps = steps, Seed = context.Seed, ChunkSize = 2000 });
             using var run = context.Train(name, options, data);
-            var loss = LossFunction.Parse(name);
+            var loss = LossSpec.Parse(name);
             var copts = new CurvatureOptions(BatchSize: curvatureExamples, Subset: curvatureExamples);
             var ops = new (string Name, CurvatureOperator Op)[]
             {

@@ -46,7 +46,7 @@ public sealed class FigureP : Figure
             LearningRate = context.Pick(0.05, 0.05, 0.1),
             Momentum = 0.9,
             WeightDecay = context.Pick(0.0, 5e-4, 5e-4),
-            Schedule = LearningRateSchedule.Parse(context.Pick("constant", "constant", "step:58650,87975,107525:0.1")),
+            Schedule = ScheduleSpec.Parse(context.Pick("constant", "constant", "step:58650,87975,107525:0.1")),
             CheckpointEvery = context.Pick(0L, 0L, 5000L),
             Seed = context.Seed,
         }) { Data = context.Preset == Preset.Full ? "cifar10" : "fashion-mnist", Augment = context.Pick("off", "off", "auto") };

@@ -46,7 +46,7 @@ public sealed class FigureQ : Figure
             LearningRate = 0.1,
             Momentum = context.Pick(0.0, 0.0, 0.9),
             WeightDecay = context.Pick(0.0, 0.0, 1e-4),
-            Schedule = LearningRateSchedule.Parse(context.Pick("constant", "constant", "step:32000,48000:0.1")),
+            Schedule = ScheduleSpec.Parse(context.Pick("constant", "constant", "step:32000,48000:0.1")),
             Steps = context.Pick(300L, 1000L, 64000L),
             Seed = context.Seed,
             ChunkSize = 1000,

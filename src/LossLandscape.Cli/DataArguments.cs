@@ -1,5 +1,6 @@
 using LossLandscape.Data;
 using LossLandscape.Runtime;
+using LossLandscape.Specs;
 
 namespace LossLandscape.Cli;
 

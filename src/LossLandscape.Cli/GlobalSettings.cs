@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using LossLandscape.Runtime;
+using LossLandscape.Specs;
 using Spectre.Console.Cli;
 
 namespace LossLandscape.Cli;

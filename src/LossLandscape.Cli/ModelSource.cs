@@ -3,6 +3,7 @@ using LossLandscape.Data;
 using LossLandscape.Losses;
 using LossLandscape.Models;
 using LossLandscape.Runtime;
+using LossLandscape.Specs;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -29,10 +29,10 @@ public sealed record TrainingRun(string Model, TrainingOptions Training)
     /// <summary>Random shift and flip of training batches when <see cref="Preprocessing"/> is on: <c>auto</c> (on for convolutional models, off for MLPs and mean-field nets), <c>on</c> or <c>off</c>.</summary>
     public string Augment { get; init; } = "auto";
 
-    /// <summary>Floating dtype (<see cref="TorchRuntime.DTypeSyntax"/>).</summary>
+    /// <summary>Floating dtype (<see cref="RuntimeSpec.DTypeSyntax"/>).</summary>
     public string DType { get; init; } = "float32";
 
-    /// <summary>Device spec (<see cref="TorchRuntime.DeviceSyntax"/>).</summary>
+    /// <summary>Device spec (<see cref="RuntimeSpec.DeviceSyntax"/>).</summary>
     public string Device { get; init; } = "cpu";
 
     /// <summary>This run with its training options changed by <paramref name="change"/> (for example <c>run.With(o => o with { Seed = 2 })</c>).</summary>
@@ -55,7 +55,7 @@ public sealed record TrainingRun(string Model, TrainingOptions Training)
     public void Validate()
     {
         ModelSpec.Parse(Model);
-        TorchRuntime.ParseDType(DType);
+        RuntimeSpec.ParseDType(DType);
         if (Augment is not ("auto" or "on" or "off"))
             throw new LossLandscapeException($"Augmentation '{Augment}' is not valid: give auto, on or off.");
     }
@@ -67,7 +67,7 @@ public sealed record TrainingRun(string Model, TrainingOptions Training)
     public nn.Module<Tensor, Tensor> CreateModel(IReadOnlyList<long> inputShape, int classes, Device device)
     {
         var spec = ModelSpec.Parse(Model);
-        var dtype = TorchRuntime.ParseDType(DType);
+        var dtype = RuntimeSpec.ParseDType(DType);
         TorchRuntime.Seed(Training.Seed);
         var model = spec.Create(inputShape, classes);
         model.to(dtype).to(device);
@@ -76,7 +76,7 @@ public sealed record TrainingRun(string Model, TrainingOptions Training)
 
     /// <summary>Prepares <paramref name="split"/> with this run's preprocessing on <paramref name="device"/> in its dtype.</summary>
     public TrainingData PrepareData(DataSplit split, Device device) =>
-        TrainingData.Prepare(split, Preprocessing, Augments, device, TorchRuntime.ParseDType(DType));
+        TrainingData.Prepare(split, Preprocessing, Augments, device, RuntimeSpec.ParseDType(DType));
 
     /// <summary>The fields this record adds to the training options in <c>options.json</c> (give it to <see cref="Trainer.Description"/>).</summary>
     public JsonObject Description() => new()
@@ -104,7 +104,7 @@ public sealed record TrainingRun(string Model, TrainingOptions Training)
         {
             throw new LossLandscapeException($"Options file '{path}' is not valid JSON: {ex.Message}", ex);
         }
-        var training = TrainingOptions.FromJson(text, LossFunction.Parse, LearningRateSchedule.Parse);
+        var training = TrainingOptions.FromJson(text, LossSpec.Parse, ScheduleSpec.Parse);
         string? Text(string key) => node[key] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
         var model = Text("model") ?? throw new LossLandscapeException($"Options file '{path}' does not name the model ('model').");
         return new TrainingRun(model, training)

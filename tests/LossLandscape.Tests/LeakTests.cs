@@ -5,6 +5,7 @@ using LossLandscape.Losses;
 using LossLandscape.Models;
 using LossLandscape.Parameters;
 using LossLandscape.Spectra;
+using LossLandscape.Specs;
 using TorchSharp;
 using static TorchSharp.torch;
 

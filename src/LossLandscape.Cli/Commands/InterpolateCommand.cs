@@ -2,6 +2,7 @@ using System.ComponentModel;
 using LossLandscape.Landscape;
 using LossLandscape.Parameters;
 using LossLandscape.Plotting;
+using LossLandscape.Specs;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using static LossLandscape.Cli.Commands.ProbeCommandSupport;
@@ -41,7 +42,7 @@ public sealed class InterpolateCommand : Command<InterpolateCommand.Settings>
     /// <inheritdoc />
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        var alphas = Landscape.Alphas.Parse(settings.Alphas);
+        var alphas = CoordinateSpec.ParseAlphas(settings.Alphas);
         var options = settings.ToProbeOptions();
         var source = ModelSource.Open(settings.Model, settings.From, "--from");
         source.CheckSameModel(settings.To, "--to");
@@ -56,7 +57,7 @@ public sealed class InterpolateCommand : Command<InterpolateCommand.Settings>
         var probe = new LandscapeProbe(model, train, test, options, space);
         if (settings.Shard is not null)
         {
-            var shard = ShardSpec.Parse(settings.Shard);
+            var shard = CoordinateSpec.ParseShard(settings.Shard);
             var run = ResumableShard.RunLine(probe, a, b, alphas, settings.NormPreserving, shard, settings.Json!);
             if (run.State == ShardRunState.AlreadyComplete)
                 AnsiConsole.MarkupLine($"shard {shard}: already complete in {Markup.Escape(settings.Json!)} (same inputs); nothing to compute");

@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using LossLandscape.Models;
+using LossLandscape.Specs;
 using Spectre.Console;
 using TorchSharp;
 using Spectre.Console.Cli;

@@ -6,6 +6,7 @@ using LossLandscape.Losses;
 using LossLandscape.Models;
 using LossLandscape.Parameters;
 using LossLandscape.Runtime;
+using LossLandscape.Specs;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using TorchSharp;
@@ -119,9 +120,9 @@ public class ProbeSettings : GlobalSettings, IWritesOutputs
     /// <summary>The probe options these settings describe.</summary>
     public ProbeOptions ToProbeOptions() => new()
     {
-        Loss = LossFunction.Parse(Loss),
+        Loss = LossSpec.Parse(Loss),
         ChunkSize = Chunk,
-        BatchNorm = BatchNorms.Parse(BatchNorm),
+        BatchNorm = BatchNormSpec.Parse(BatchNorm),
         RecomputeBatches = BatchNormBatches,
         RecomputeBatchSize = BatchNormBatchSize,
     };
@@ -171,7 +172,7 @@ public static class ProbeCommandSupport
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(settings);
-        var loss = LossFunction.Parse(settings.Loss);
+        var loss = LossSpec.Parse(settings.Loss);
         var train = ResolveData(settings.Data, runtime, settings);
         Dataset? test = null;
         try

@@ -4,6 +4,7 @@ using System.Globalization;
 using LossLandscape.Cli.Slurm;
 using LossLandscape.IO;
 using LossLandscape.Landscape;
+using LossLandscape.Specs;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -176,11 +177,11 @@ public sealed class SlurmSubmitCommand : Command<SlurmSubmitCommand.Settings>
         var (parts, what, files, parsed) = command switch
         {
             "surface" => Parse<SurfaceCommand.Settings>(command, args) is var s
-                ? (GridSpec.Parse(s.X, s.Y).Count, "grid points",
+                ? (CoordinateSpec.ParseGrid(s.X, s.Y).Count, "grid points",
                    new[] { ("--checkpoint", (string?)s.Checkpoint), ("--dir1", s.Dir1), ("--dir2", s.Dir2), ("--model-b", s.ModelB), ("--model-c", s.ModelC) }, (ProbeSettings)s)
                 : default,
             "interpolate" => Parse<InterpolateCommand.Settings>(command, args) is var l
-                ? (Alphas.Parse(l.Alphas).Length, "coefficients", new[] { ("--from", (string?)l.From), ("--to", l.To) }, (ProbeSettings)l)
+                ? (CoordinateSpec.ParseAlphas(l.Alphas).Length, "coefficients", new[] { ("--from", (string?)l.From), ("--to", l.To) }, (ProbeSettings)l)
                 : default,
             _ => throw new LossLandscapeException($"'{command}' does not split into a Slurm job array; the commands that do: {Splittable}."),
         };

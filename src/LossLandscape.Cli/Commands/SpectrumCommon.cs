@@ -8,6 +8,7 @@ using LossLandscape.Data;
 using LossLandscape.IO;
 using LossLandscape.Losses;
 using LossLandscape.Models;
+using LossLandscape.Specs;
 using Spectre.Console.Cli;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -139,7 +140,7 @@ internal sealed class CurvatureSession : IDisposable
         if (string.IsNullOrWhiteSpace(s.Weights)) throw new LossLandscapeException("--checkpoint FILE.safetensors is required (the model's weights; also accepted as --weights).");
         if (string.IsNullOrWhiteSpace(s.Data)) throw new LossLandscapeException("--data is required: a data set name (fashion-mnist, ...) or FILE.safetensors holding x and y.");
         var source = ModelSource.Open(s.Model, s.Weights, s.Checkpoint is null ? "--weights" : "--checkpoint");
-        var loss = LossFunction.Parse(s.Loss);
+        var loss = LossSpec.Parse(s.Loss);
         var bn = s.BnMode.Trim().ToLowerInvariant() switch
         {
             "eval" => BatchNormMode.Eval,

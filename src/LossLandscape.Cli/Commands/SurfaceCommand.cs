@@ -2,6 +2,7 @@ using System.ComponentModel;
 using LossLandscape.Landscape;
 using LossLandscape.Parameters;
 using LossLandscape.Plotting;
+using LossLandscape.Specs;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using static LossLandscape.Cli.Commands.ProbeCommandSupport;
@@ -104,14 +105,14 @@ public sealed class SurfaceCommand : Command<SurfaceCommand.Settings>
     /// <inheritdoc />
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        var grid = GridSpec.Parse(settings.X, settings.Y);
+        var grid = CoordinateSpec.ParseGrid(settings.X, settings.Y);
         var layout = settings.ShardLayout.Trim().ToLowerInvariant() switch
         {
             "round-robin" or "roundrobin" => Landscape.ShardLayout.RoundRobin,
             "contiguous" => Landscape.ShardLayout.Contiguous,
             _ => throw new LossLandscapeException($"Shard layout '{settings.ShardLayout}' is not known: use round-robin or contiguous."),
         };
-        var shard = settings.Shard is null ? null : ShardSpec.Parse(settings.Shard, layout);
+        var shard = settings.Shard is null ? null : CoordinateSpec.ParseShard(settings.Shard, layout);
         var options = settings.ToProbeOptions();
         var directions = settings.Directions.Trim().ToLowerInvariant();
         if (directions is not ("hessian" or "filter" or "filter-normalized" or "random" or "given" or "three"))

@@ -178,7 +178,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         TrainingResult result;
         try
         {
-            AnsiConsole.MarkupLine($"training [bold]{Markup.Escape(run.Model)}[/] on [bold]{Markup.Escape(data.Train.Name)}[/] ({data.Train.Count} examples), {trainer.TotalSteps} steps from step {trainer.Step}, on {runtime.Device.type.ToString().ToLowerInvariant()} ({TorchRuntime.DTypeName(runtime.DType)})");
+            AnsiConsole.MarkupLine($"training [bold]{Markup.Escape(run.Model)}[/] on [bold]{Markup.Escape(data.Train.Name)}[/] ({data.Train.Count} examples), {trainer.TotalSteps} steps from step {trainer.Step}, on {runtime.Device.type.ToString().ToLowerInvariant()} ({RuntimeSpec.DTypeName(runtime.DType)})");
             result = AnsiConsole.Progress()
                 .AutoClear(false)
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
@@ -236,10 +236,10 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
                 throw new LossLandscapeException($"'{dir}' already holds a run; continue it with --resume or choose another --out folder.");
             if (string.IsNullOrWhiteSpace(settings.Model)) throw new LossLandscapeException("Give the model with --model SPEC (for example --model mlp:784-500-300-10).");
             if (string.IsNullOrWhiteSpace(settings.Data)) throw new LossLandscapeException("Give the training data with --data NAME.");
-            var device = TorchRuntime.ResolveDevice(settings.Device);
+            var device = RuntimeSpec.ResolveDevice(settings.Device);
             run = new TrainingRun(settings.Model, new TrainingOptions { Seed = settings.Seed, Threads = settings.Threads })
             {
-                DType = TorchRuntime.DTypeName(TorchRuntime.ParseDType(settings.DType)),
+                DType = RuntimeSpec.DTypeName(RuntimeSpec.ParseDType(settings.DType)),
                 Device = device.type == DeviceType.CUDA ? $"cuda:{Math.Max(0, device.index)}" : "cpu",
             };
         }
@@ -256,7 +256,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         run.Validate();
         return run with { Training = o with
         {
-            Loss = settings.Loss is null ? o.Loss : LossFunction.Parse(settings.Loss),
+            Loss = settings.Loss is null ? o.Loss : LossSpec.Parse(settings.Loss),
             BatchSize = settings.BatchSize ?? o.BatchSize,
             FullBatch = settings.FullBatch ?? o.FullBatch,
             LearningRate = settings.LearningRate ?? o.LearningRate,
@@ -264,7 +264,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
             Dampening = settings.Dampening ?? o.Dampening,
             Nesterov = settings.Nesterov ?? o.Nesterov,
             WeightDecay = settings.WeightDecay ?? o.WeightDecay,
-            Schedule = settings.Schedule is null ? o.Schedule : LearningRateSchedule.Parse(settings.Schedule),
+            Schedule = settings.Schedule is null ? o.Schedule : ScheduleSpec.Parse(settings.Schedule),
             EvalEvery = settings.EvalEvery ?? o.EvalEvery,
             EvalSubset = settings.EvalSubset ?? o.EvalSubset,
             CheckpointEvery = settings.CheckpointEvery ?? o.CheckpointEvery,

@@ -2,6 +2,7 @@ using System.ComponentModel;
 using LossLandscape.Landscape;
 using LossLandscape.Parameters;
 using LossLandscape.Plotting;
+using LossLandscape.Specs;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using static LossLandscape.Cli.Commands.ProbeCommandSupport;
@@ -71,7 +72,7 @@ public sealed class TrajectoryCommand : Command<TrajectoryCommand.Settings>
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var files = Files(settings);
-        var grid = settings.X is null ? null : GridSpec.Parse(settings.X, settings.Y!);
+        var grid = settings.X is null ? null : CoordinateSpec.ParseGrid(settings.X, settings.Y!);
         var options = settings.ToProbeOptions();
         if (files.Length == 1 && !File.Exists(files[0]))
             throw new LossLandscapeException($"--checkpoints '{settings.Checkpoints}' is neither a folder nor a checkpoint file: give a run folder of llscape train (with --checkpoint-every) or comma-separated checkpoint files.");

@@ -4,7 +4,7 @@ namespace LossLandscape.Checkpoints;
 
 /// <summary>
 /// What a checkpoint records about the model it holds, in its safetensors metadata: the model spec
-/// (<see cref="Models.ModelSpec"/>), the shape of one input example and the number of classes of the data it was
+/// (a front end's model spec, for example <c>mlp:784-500-300-10</c>), the shape of one input example and the number of classes of the data it was
 /// trained on. The trainer writes them into every checkpoint, so that a checkpoint can be probed without repeating
 /// the spec and a probe on other data is refused before any computation.
 /// </summary>

@@ -25,9 +25,6 @@ public enum BatchNormPolicy
 /// <summary>BatchNorm helpers: finding the layers, choosing the policy, recomputing and interpolating statistics.</summary>
 public static class BatchNorms
 {
-    /// <summary>The command-line names of the policies: <c>eval</c>, <c>interpolate</c>, <c>recompute</c>.</summary>
-    public const string Syntax = "eval (stored statistics), interpolate (statistics interpolated like the weights; line scans between two models) or recompute (statistics recomputed on training batches at every point)";
-
     /// <summary>Every BatchNorm layer (1d, 2d, 3d) of <paramref name="module"/>, in module order.</summary>
     public static IReadOnlyList<BatchNorm> Find(nn.Module module)
     {
@@ -49,18 +46,7 @@ public static class BatchNorms
     public static BatchNormPolicy Resolve(nn.Module module, BatchNormPolicy? requested) =>
         requested ?? (HasBatchNorm(module) ? BatchNormPolicy.Recompute : BatchNormPolicy.Eval);
 
-    /// <summary>Parses <c>eval</c>, <c>interpolate</c> or <c>recompute</c> (null or empty gives null: the default).</summary>
-    /// <exception cref="LossLandscapeException">Any other name.</exception>
-    public static BatchNormPolicy? Parse(string? name) => (name ?? "").Trim().ToLowerInvariant() switch
-    {
-        "" or "auto" or "default" => null,
-        "eval" => BatchNormPolicy.Eval,
-        "interpolate" or "interpolatestatistics" or "interpolate-statistics" => BatchNormPolicy.InterpolateStatistics,
-        "recompute" => BatchNormPolicy.Recompute,
-        _ => throw new LossLandscapeException($"BatchNorm policy '{name}' is not known: use {Syntax}."),
-    };
-
-    /// <summary>The command-line name of <paramref name="policy"/>.</summary>
+    /// <summary>The name of <paramref name="policy"/> in results: <c>eval</c>, <c>interpolate</c> or <c>recompute</c>.</summary>
     public static string Name(BatchNormPolicy policy) => policy switch
     {
         BatchNormPolicy.Eval => "eval",

@@ -14,9 +14,6 @@ namespace LossLandscape.Landscape;
 /// <param name="YCount">Number of y values (at least 1).</param>
 public sealed record GridSpec(double XMin, double XMax, int XCount, double YMin, double YMax, int YCount)
 {
-    /// <summary>Command-line syntax of a range: <c>MIN:MAX:COUNT</c>.</summary>
-    public const string RangeSyntax = "MIN:MAX:COUNT (for example -1:1:21)";
-
     /// <summary>Total number of points.</summary>
     public int Count
     {
@@ -49,31 +46,10 @@ public sealed record GridSpec(double XMin, double XMax, int XCount, double YMin,
             throw new LossLandscapeException("Grid ranges must be finite numbers.");
     }
 
-    /// <summary>Builds a grid from two ranges <see cref="RangeSyntax"/>.</summary>
-    /// <exception cref="LossLandscapeException">Malformed range.</exception>
-    public static GridSpec Parse(string xRange, string yRange)
-    {
-        var (x0, x1, nx) = ParseRange(xRange, "x");
-        var (y0, y1, ny) = ParseRange(yRange, "y");
-        var g = new GridSpec(x0, x1, nx, y0, y1, ny);
-        g.Validate();
-        return g;
-    }
-
     /// <inheritdoc />
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
         $"x {XMin:R}:{XMax:R}:{XCount}, y {YMin:R}:{YMax:R}:{YCount}");
 
-    private static (double, double, int) ParseRange(string? text, string axis)
-    {
-        var p = (text ?? "").Split(':');
-        if (p.Length != 3 ||
-            !double.TryParse(p[0], NumberStyles.Float, CultureInfo.InvariantCulture, out var a) ||
-            !double.TryParse(p[1], NumberStyles.Float, CultureInfo.InvariantCulture, out var b) ||
-            !int.TryParse(p[2], NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n < 1)
-            throw new LossLandscapeException($"The {axis} range '{text}' is not valid: use {RangeSyntax}.");
-        return (a, b, n);
-    }
 }
 
 /// <summary>How a grid's points are spread over shards.</summary>
@@ -94,9 +70,6 @@ public sealed record ShardSpec(int Index, int Count, ShardLayout Layout = ShardL
 {
     /// <summary>The whole grid in one shard.</summary>
     public static ShardSpec Single { get; } = new(0, 1);
-
-    /// <summary>Command-line syntax.</summary>
-    public const string Syntax = "i/n with 0 <= i < n (for example 0/4; a Slurm array passes $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT)";
 
     /// <summary>The point indices of this shard, ascending.</summary>
     /// <exception cref="LossLandscapeException">The shard is not valid.</exception>
@@ -121,20 +94,7 @@ public sealed record ShardSpec(int Index, int Count, ShardLayout Layout = ShardL
     public void Validate()
     {
         if (Count < 1 || Index < 0 || Index >= Count)
-            throw new LossLandscapeException($"Shard {Index}/{Count} is not valid: use {Syntax}.");
-    }
-
-    /// <summary>Parses <c>i/n</c>.</summary>
-    /// <exception cref="LossLandscapeException">Malformed text.</exception>
-    public static ShardSpec Parse(string? text, ShardLayout layout = ShardLayout.RoundRobin)
-    {
-        var p = (text ?? "").Split('/');
-        if (p.Length != 2 || !int.TryParse(p[0], NumberStyles.None, CultureInfo.InvariantCulture, out var i) ||
-            !int.TryParse(p[1], NumberStyles.None, CultureInfo.InvariantCulture, out var n))
-            throw new LossLandscapeException($"Shard '{text}' is not valid: use {Syntax}.");
-        var s = new ShardSpec(i, n, layout);
-        s.Validate();
-        return s;
+            throw new LossLandscapeException($"Shard {Index}/{Count} is not valid: the index must lie in [0, count) with count >= 1.");
     }
 
     /// <inheritdoc />

@@ -23,9 +23,6 @@ public sealed record LineScanResult(string Kind, bool NormPreserving, string Bat
 /// <summary>Coefficient grids for line scans.</summary>
 public static class Alphas
 {
-    /// <summary>What <see cref="Parse"/> accepts.</summary>
-    public const string Syntax = "START:STOP:COUNT (COUNT evenly spaced values, ends included, e.g. -1:2:31) or a comma-separated list (e.g. -1,-0.5,0,0.5,1)";
-
     /// <summary>COUNT evenly spaced values from START to STOP, ends included: a_k = START + (STOP - START) k / (COUNT - 1).</summary>
     /// <exception cref="LossLandscapeException">COUNT below 1, or non-finite ends.</exception>
     public static double[] Linspace(double start, double stop, int count)
@@ -36,31 +33,4 @@ public static class Alphas
         for (int k = 0; k < count; k++) a[k] = count == 1 ? start : k == count - 1 ? stop : start + (stop - start) * k / (count - 1);
         return a;
     }
-
-    /// <summary>Parses <see cref="Syntax"/>.</summary>
-    /// <exception cref="LossLandscapeException">Malformed text.</exception>
-    public static double[] Parse(string? text)
-    {
-        var s = (text ?? "").Trim();
-        if (s.Length == 0) throw new LossLandscapeException($"No coefficients given: use {Syntax}.");
-        if (s.Contains(':'))
-        {
-            var p = s.Split(':');
-            if (p.Length != 3 || !TryDouble(p[0], out var a) || !TryDouble(p[1], out var b) ||
-                !int.TryParse(p[2], NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n < 1 || !double.IsFinite(a) || !double.IsFinite(b))
-                throw new LossLandscapeException($"Coefficients '{text}' are not valid: use {Syntax}.");
-            return Linspace(a, b, n);
-        }
-        var list = new List<double>();
-        foreach (var part in s.Split(','))
-        {
-            if (!TryDouble(part, out var v) || !double.IsFinite(v))
-                throw new LossLandscapeException($"Coefficient '{part}' in '{text}' is not a number: use {Syntax}.");
-            list.Add(v);
-        }
-        return list.ToArray();
-    }
-
-    private static bool TryDouble(string s, out double v) =>
-        double.TryParse(s.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out v);
 }

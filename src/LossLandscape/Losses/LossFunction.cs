@@ -79,19 +79,6 @@ public abstract class LossFunction
         return pred.eq(labels).sum().item<long>();
     }
 
-    /// <summary>The loss names <see cref="Parse"/> accepts.</summary>
-    public const string Syntax = "ce (cross-entropy), mse (squared error on one-hot targets) or hinge (multi-class hinge)";
-
-    /// <summary>Parses <c>ce</c>, <c>mse</c> or <c>hinge</c>.</summary>
-    /// <exception cref="LossLandscapeException">Any other name.</exception>
-    public static LossFunction Parse(string? name) => (name ?? "ce").Trim().ToLowerInvariant() switch
-    {
-        "ce" or "cross-entropy" or "nll" => new CrossEntropyLoss(),
-        "mse" => new SquaredErrorLoss(),
-        "hinge" => new MultiClassHingeLoss(),
-        _ => throw new LossLandscapeException($"Loss '{name}' is not supported: use {Syntax}."),
-    };
-
     /// <summary>Two losses are equal when they are of the same kind (they hold no other state).</summary>
     public override bool Equals(object? obj) => obj is LossFunction other && other.GetType() == GetType();
 

@@ -1,4 +1,5 @@
 using LossLandscape.Cli;
+using LossLandscape.Specs;
 using Spectre.Console;
 
 namespace LossLandscape.Tests.Cli;

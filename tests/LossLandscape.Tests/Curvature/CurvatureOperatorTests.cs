@@ -3,6 +3,7 @@ using LossLandscape.Data;
 using LossLandscape.Losses;
 using LossLandscape.Models;
 using LossLandscape.Parameters;
+using LossLandscape.Specs;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -28,7 +29,7 @@ public class CurvatureOperatorTests
         using var data = CurvatureReference.Data(10, 4, 3, seed: 2);
         var h = CurvatureReference.DenseHessian(model, lossName, data);
         // Batch size 4 on 10 examples: batches of 4, 4 and an uneven 2.
-        var op = new HessianOperator(model, LossFunction.Parse(lossName), data, new CurvatureOptions(BatchSize: 4));
+        var op = new HessianOperator(model, LossSpec.Parse(lossName), data, new CurvatureOptions(BatchSize: 4));
         var m = CurvatureReference.Matrix(op);
         CurvatureReference.RelativeError(m, h).Should().BeLessThan(1e-8);
         op.Applications.Should().Be(op.Dimension);
@@ -89,7 +90,7 @@ public class CurvatureOperatorTests
         using var data = CurvatureReference.Data(9, 3, 3, seed: 10);
         foreach (var name in new[] { "ce", "mse" })
         {
-            var loss = LossFunction.Parse(name);
+            var loss = LossSpec.Parse(name);
             var opts = new CurvatureOptions(BatchSize: 4);
             var g = CurvatureReference.Matrix(new GaussNewtonOperator(model, loss, data, opts));
             var r = CurvatureReference.Matrix(new ResidualOperator(model, loss, data, opts));

@@ -1,5 +1,6 @@
 using LossLandscape.Landscape;
 using LossLandscape.Parameters;
+using LossLandscape.Specs;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -15,8 +16,8 @@ public class BatchNormTests
         BatchNorms.Resolve(BatchNormNet(), null).Should().Be(BatchNormPolicy.Recompute);
         BatchNorms.Resolve(TestUtil.TinyMlp(), null).Should().Be(BatchNormPolicy.Eval);
         BatchNorms.Resolve(BatchNormNet(), BatchNormPolicy.Eval).Should().Be(BatchNormPolicy.Eval);
-        BatchNorms.Parse("interpolate").Should().Be(BatchNormPolicy.InterpolateStatistics);
-        FluentActions.Invoking(() => BatchNorms.Parse("train")).Should().Throw<LossLandscapeException>().WithMessage("*eval*interpolate*recompute*");
+        BatchNormSpec.Parse("interpolate").Should().Be(BatchNormPolicy.InterpolateStatistics);
+        FluentActions.Invoking(() => BatchNormSpec.Parse("train")).Should().Throw<LossLandscapeException>().WithMessage("*eval*interpolate*recompute*");
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using LossLandscape.Landscape;
 using LossLandscape.Losses;
 using LossLandscape.Parameters;
+using LossLandscape.Specs;
 using static TorchSharp.torch;
 using static LossLandscape.Tests.Landscape.LandscapeTestUtil;
 
@@ -73,7 +74,7 @@ public class LineScanTests
     {
         var (model, space, a, b) = TwoModels();
         using var data = Toy(p: 25);
-        var alphas = Alphas.Parse("-1:2:7");
+        var alphas = CoordinateSpec.ParseAlphas("-1:2:7");
         var result = new LandscapeProbe(model, data).Interpolate(a, b, alphas);
 
         // Independent: per-parameter tensors, explicit forward and log-sum-exp cross-entropy.
@@ -142,7 +143,7 @@ public class LineScanTests
     [InlineData("-1:2:4", new[] { -1.0, 0.0, 1.0, 2.0 })]
     [InlineData("0,0.5, 1", new[] { 0.0, 0.5, 1.0 })]
     [InlineData("3:3:1", new[] { 3.0 })]
-    public void Alphas_Parse_Accepts(string text, double[] expected) => Alphas.Parse(text).Should().Equal(expected);
+    public void Alphas_Parse_Accepts(string text, double[] expected) => CoordinateSpec.ParseAlphas(text).Should().Equal(expected);
 
     [Theory]
     [InlineData("1:2")]
@@ -150,5 +151,5 @@ public class LineScanTests
     [InlineData("0:1:0")]
     [InlineData("")]
     public void Alphas_Parse_RejectsWithSyntax(string text) =>
-        FluentActions.Invoking(() => Alphas.Parse(text)).Should().Throw<LossLandscapeException>().WithMessage("*START:STOP:COUNT*");
+        FluentActions.Invoking(() => CoordinateSpec.ParseAlphas(text)).Should().Throw<LossLandscapeException>().WithMessage("*START:STOP:COUNT*");
 }

@@ -1,5 +1,6 @@
 using LossLandscape.Landscape;
 using LossLandscape.Parameters;
+using LossLandscape.Specs;
 using TorchSharp;
 using static TorchSharp.torch;
 using static LossLandscape.Tests.Landscape.LandscapeTestUtil;
@@ -163,8 +164,8 @@ public class PlaneScanTests
             var all = Enumerable.Range(0, 3).SelectMany(i => new ShardSpec(i, 3, layout).PointsOf(10)).OrderBy(k => k);
             all.Should().Equal(Enumerable.Range(0, 10));
         }
-        ShardSpec.Parse("2/4").Should().Be(new ShardSpec(2, 4));
-        FluentActions.Invoking(() => ShardSpec.Parse("4/4")).Should().Throw<LossLandscapeException>().WithMessage("*0 <= i < n*");
-        FluentActions.Invoking(() => GridSpec.Parse("-1:1", "0:1:3")).Should().Throw<LossLandscapeException>().WithMessage("*x range*MIN:MAX:COUNT*");
+        CoordinateSpec.ParseShard("2/4").Should().Be(new ShardSpec(2, 4));
+        FluentActions.Invoking(() => CoordinateSpec.ParseShard("4/4")).Should().Throw<LossLandscapeException>().WithMessage("*0 <= i < n*");
+        FluentActions.Invoking(() => CoordinateSpec.ParseGrid("-1:1", "0:1:3")).Should().Throw<LossLandscapeException>().WithMessage("*x range*MIN:MAX:COUNT*");
     }
 }

@@ -1,4 +1,5 @@
 using LossLandscape.Losses;
+using LossLandscape.Specs;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -15,7 +16,7 @@ public class LossFunctionDerivativeTests
     {
         using var scope = NewDisposeScope();
         manual_seed(30);
-        var loss = LossFunction.Parse(name);
+        var loss = LossSpec.Parse(name);
         var s = randn(6, classes, dtype: ScalarType.Float64).requires_grad_(true);
         var y = randint(0, Math.Max(classes, 2), new long[] { 6 }, dtype: ScalarType.Int64);
         var u = randn(6, classes, dtype: ScalarType.Float64);

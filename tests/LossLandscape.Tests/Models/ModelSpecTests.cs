@@ -1,5 +1,6 @@
 using LossLandscape.Models;
 using LossLandscape.Parameters;
+using LossLandscape.Specs;
 
 namespace LossLandscape.Tests.Models;
 

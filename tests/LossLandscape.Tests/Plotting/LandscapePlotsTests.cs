@@ -1,6 +1,7 @@
 using LossLandscape.Landscape;
 using LossLandscape.Parameters;
 using LossLandscape.Plotting;
+using LossLandscape.Specs;
 using TorchSharp;
 using static TorchSharp.torch;
 using static LossLandscape.Tests.Landscape.LandscapeTestUtil;
@@ -31,7 +32,7 @@ public class LandscapePlotsTests
         var a = ModelPoint.Capture(space);
         var b = ModelPoint.Capture(new ParameterSpace(TestUtil.TinyMlp(2)));
 
-        var line = probe.Interpolate(a, b, Alphas.Parse("-1:2:16"));
+        var line = probe.Interpolate(a, b, CoordinateSpec.ParseAlphas("-1:2:16"));
         LandscapePlots.Line(line, Path.Combine(dir, "line.png"));
         LandscapePlots.Line(line, Path.Combine(dir, "line.svg"));
 

@@ -1,4 +1,5 @@
 using LossLandscape.Runtime;
+using LossLandscape.Specs;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -9,8 +10,8 @@ public class TorchRuntimeTests
     [Fact]
     public void ResolveDevice_AcceptsCpuAndAuto()
     {
-        TorchRuntime.ResolveDevice("cpu").type.Should().Be(DeviceType.CPU);
-        var auto = TorchRuntime.ResolveDevice("auto");
+        RuntimeSpec.ResolveDevice("cpu").type.Should().Be(DeviceType.CPU);
+        var auto = RuntimeSpec.ResolveDevice("auto");
         auto.type.Should().Be(TorchRuntime.CudaAvailable ? DeviceType.CUDA : DeviceType.CPU);
     }
 
@@ -20,7 +21,7 @@ public class TorchRuntimeTests
     [InlineData("cuda:-1")]
     public void ResolveDevice_RejectsMalformedSpecs(string spec)
     {
-        var act = () => TorchRuntime.ResolveDevice(spec);
+        var act = () => RuntimeSpec.ResolveDevice(spec);
         act.Should().Throw<LossLandscapeException>().WithMessage($"*'{spec}' is not valid*auto*cpu*cuda:N*");
     }
 
@@ -28,16 +29,16 @@ public class TorchRuntimeTests
     public void ResolveDevice_Cuda_ExplainsWhenUnavailable()
     {
         if (TorchRuntime.CudaAvailable) return;
-        var act = () => TorchRuntime.ResolveDevice("cuda:0");
+        var act = () => RuntimeSpec.ResolveDevice("cuda:0");
         act.Should().Throw<LossLandscapeException>().WithMessage("*CUDA is not available*--device cpu*");
     }
 
     [Fact]
     public void ParseDType_AcceptsFloat32AndFloat64Only()
     {
-        TorchRuntime.ParseDType("float64").Should().Be(ScalarType.Float64);
-        TorchRuntime.ParseDType(null).Should().Be(ScalarType.Float32);
-        var act = () => TorchRuntime.ParseDType("int8");
+        RuntimeSpec.ParseDType("float64").Should().Be(ScalarType.Float64);
+        RuntimeSpec.ParseDType(null).Should().Be(ScalarType.Float32);
+        var act = () => RuntimeSpec.ParseDType("int8");
         act.Should().Throw<LossLandscapeException>().WithMessage("*'int8' is not supported*float32*float64*");
     }
 

@@ -1,4 +1,5 @@
 using LossLandscape.Training;
+using LossLandscape.Specs;
 
 namespace LossLandscape.Tests.Training;
 
@@ -7,7 +8,7 @@ public class LearningRateScheduleTests
     [Fact]
     public void Constant_IsOne()
     {
-        var s = LearningRateSchedule.Parse("constant");
+        var s = ScheduleSpec.Parse("constant");
         s.Factor(0, 100).Should().Be(1);
         s.Factor(99, 100).Should().Be(1);
         s.Rate(0.5, 7, 100).Should().Be(0.5);
@@ -16,7 +17,7 @@ public class LearningRateScheduleTests
     [Fact]
     public void MultiStep_MultipliesAtEachMilestone()
     {
-        var s = LearningRateSchedule.Parse("step:30000,40000:0.1");
+        var s = ScheduleSpec.Parse("step:30000,40000:0.1");
         s.Factor(0, 50000).Should().Be(1);
         s.Factor(29999, 50000).Should().Be(1);
         s.Factor(30000, 50000).Should().BeApproximately(0.1, 1e-15);
@@ -28,12 +29,12 @@ public class LearningRateScheduleTests
     [Fact]
     public void Cosine_GoesFromOneToTheMinimum()
     {
-        var s = LearningRateSchedule.Parse("cosine");
+        var s = ScheduleSpec.Parse("cosine");
         s.Factor(0, 100).Should().Be(1);
         s.Factor(50, 100).Should().BeApproximately(0.5, 1e-15);
         s.Factor(25, 100).Should().BeApproximately(0.5 * (1 + Math.Cos(Math.PI / 4)), 1e-15);
         s.Factor(100, 100).Should().BeApproximately(0, 1e-15);
-        var m = LearningRateSchedule.Parse("cosine:0.1");
+        var m = ScheduleSpec.Parse("cosine:0.1");
         m.Factor(100, 100).Should().BeApproximately(0.1, 1e-15);
         m.Factor(50, 100).Should().BeApproximately(0.55, 1e-15);
     }
@@ -41,7 +42,7 @@ public class LearningRateScheduleTests
     [Fact]
     public void Linear_DecaysLinearly()
     {
-        var s = LearningRateSchedule.Parse("linear");
+        var s = ScheduleSpec.Parse("linear");
         s.Factor(25, 100).Should().BeApproximately(0.75, 1e-15);
         s.Factor(100, 100).Should().Be(0);
     }
@@ -49,16 +50,16 @@ public class LearningRateScheduleTests
     [Fact]
     public void Warmup_RampsLinearlyThenFollowsTheInnerSchedule()
     {
-        var s = LearningRateSchedule.Parse("warmup:4+step:10:0.5");
+        var s = ScheduleSpec.Parse("warmup:4+step:10:0.5");
         s.Factor(0, 20).Should().Be(0.25);
         s.Factor(1, 20).Should().Be(0.5);
         s.Factor(3, 20).Should().Be(1);
         s.Factor(9, 20).Should().Be(1);
         s.Factor(10, 20).Should().Be(0.5);
         s.ToString().Should().Be("warmup:4+step:10:0.5");
-        var c = LearningRateSchedule.Parse("WARMUP:500+cosine");
+        var c = ScheduleSpec.Parse("WARMUP:500+cosine");
         c.Factor(249, 1000).Should().BeApproximately(0.5 * 0.5 * (1 + Math.Cos(Math.PI * 249 / 1000)), 1e-15);
-        LearningRateSchedule.Parse("warmup:10").Factor(20, 100).Should().Be(1);
+        ScheduleSpec.Parse("warmup:10").Factor(20, 100).Should().Be(1);
     }
 
     [Theory]
@@ -70,7 +71,7 @@ public class LearningRateScheduleTests
     [InlineData("warmup:5+warmup:5", "only one warm-up")]
     public void Malformed_SaysWhatIsAccepted(string text, string why)
     {
-        var act = () => LearningRateSchedule.Parse(text);
+        var act = () => ScheduleSpec.Parse(text);
         act.Should().Throw<LossLandscapeException>().WithMessage($"*{why}*Accepted:*step:30000,40000:0.1*warmup:500+cosine*");
     }
 }

@@ -1,6 +1,7 @@
 using LossLandscape.Checkpoints;
 using LossLandscape.Data;
 using LossLandscape.Training;
+using LossLandscape.Specs;
 using TorchSharp;
 using static TorchSharp.torch;
 using static LossLandscape.Tests.Training.TrainingTestUtil;
@@ -262,8 +263,8 @@ public class TrainerTests
     [Fact]
     public void Options_RoundTripThroughJson_AndValidate()
     {
-        var o = Options() with { Schedule = LearningRateSchedule.Parse("warmup:5+step:10,20:0.1"), Loss = new LossLandscape.Losses.SquaredErrorLoss(), SwitchBatchSizeAt = 4, SecondBatchSize = 2, EvalSubset = 100, Threads = 2 };
-        var back = TrainingOptions.FromJson(o.ToJson(), LossLandscape.Losses.LossFunction.Parse, LearningRateSchedule.Parse);
+        var o = Options() with { Schedule = ScheduleSpec.Parse("warmup:5+step:10,20:0.1"), Loss = new LossLandscape.Losses.SquaredErrorLoss(), SwitchBatchSizeAt = 4, SecondBatchSize = 2, EvalSubset = 100, Threads = 2 };
+        var back = TrainingOptions.FromJson(o.ToJson(), LossSpec.Parse, ScheduleSpec.Parse);
         back.Should().Be(o);
         o.ToJson().Should().Contain("\"schedule\": \"warmup:5+step:10,20:0.1\"").And.Contain("\"loss\": \"mse\"");
         var both = () => (o with { Epochs = 3 }).Validate(100);

@@ -1,5 +1,6 @@
 using LossLandscape.Data;
 using LossLandscape.Training;
+using LossLandscape.Specs;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -35,7 +36,7 @@ internal static class TrainingTestUtil
     }
 
     /// <summary>The options as the front end reads them back from a run folder's options.json.</summary>
-    public static TrainingOptions LoadOptions(string path) => TrainingOptions.Load(path, LossLandscape.Losses.LossFunction.Parse, LearningRateSchedule.Parse);
+    public static TrainingOptions LoadOptions(string path) => TrainingOptions.Load(path, LossSpec.Parse, ScheduleSpec.Parse);
 
     public static Tensor Flat(nn.Module m) => cat(m.parameters().Select(p => p.detach().reshape(-1)).ToArray(), 0).clone();
 

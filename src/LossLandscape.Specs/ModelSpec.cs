@@ -1,7 +1,9 @@
 using System.Globalization;
 using static TorchSharp.torch;
 
-namespace LossLandscape.Models;
+using LossLandscape.Models;
+
+namespace LossLandscape.Specs;
 
 /// <summary>
 /// A model described by one string, used everywhere (command line, run descriptions, samples):
