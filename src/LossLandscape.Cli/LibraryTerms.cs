@@ -21,6 +21,7 @@ internal static class LibraryTerms
         ("(written by LandscapeFiles from LandscapeProbe.ScanShard)", "(written by llscape surface --shard)"),
         ("(written by LandscapeFiles from a sharded line scan)", "(written by llscape interpolate --shard)"),
         ("compute those shards and merge again", "compute them with --shard and merge again"),
+        ("Use the device cpu, or build", "Use --device cpu, or build"),
     };
 
     /// <summary><paramref name="message"/> with every library term replaced by its command-line spelling.</summary>

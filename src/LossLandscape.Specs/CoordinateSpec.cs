@@ -42,9 +42,8 @@ public static class CoordinateSpec
         if (p.Length != 2 || !int.TryParse(p[0], NumberStyles.None, CultureInfo.InvariantCulture, out var i) ||
             !int.TryParse(p[1], NumberStyles.None, CultureInfo.InvariantCulture, out var n))
             throw new LossLandscapeException($"Shard '{text}' is not valid: use {ShardSyntax}.");
-        var s = new ShardSpec(i, n, layout);
-        s.Validate();
-        return s;
+        if (n < 1 || i >= n) throw new LossLandscapeException($"Shard '{text}' is not valid: use {ShardSyntax}.");
+        return new ShardSpec(i, n, layout);
     }
 
     /// <summary>What <see cref="ParseAlphas"/> accepts.</summary>

@@ -30,7 +30,7 @@ public static class RuntimeSpec
             if (!TorchRuntime.CudaAvailable)
                 throw new LossLandscapeException(
                     $"Device '{spec}' was asked for, but CUDA is not available in this process (TorchSharp-cpu backend or no GPU). " +
-                    "Use the CPU, or build with -p:TorchBackend=cuda on a machine with an NVIDIA GPU.");
+                    "Use the device cpu, or build with -p:TorchBackend=cuda on a machine with an NVIDIA GPU.");
             var count = cuda.device_count();
             if (index >= count)
                 throw new LossLandscapeException($"Device '{spec}' was asked for, but only {count} CUDA device(s) exist (cuda:0 to cuda:{count - 1}).");

@@ -124,7 +124,7 @@ public class BadInputTests
         AssertBadInput(CliTests.Run("sharpness", "--checkpoint", ckpt, "--data", "digits", "--epsilon=big"), "--epsilon 'big' is not valid: give a number");
         AssertBadInput(CliTests.Run("spectrum", "--checkpoint", ckpt, "--data", "digits", "--data-dir", Path.Combine(run, "nope")), "--data-dir", "is not a folder");
         AssertBadInput(CliTests.Run("spectrum", "--checkpoint", ckpt, "--data", "digits", "--chunk-size", "0"), "--chunk-size 0");
-        AssertBadInput(CliTests.Run("surface", "--checkpoint", ckpt, "--data", "digits", "--shard", "3/2", "--json", Path.Combine(run, "s.json")), "Shard 3/2");
+        AssertBadInput(CliTests.Run("surface", "--checkpoint", ckpt, "--data", "digits", "--shard", "3/2", "--json", Path.Combine(run, "s.json")), "Shard '3/2' is not valid");
         AssertBadInput(CliTests.Run("surface", "--checkpoint", ckpt, "--data", "digits", "--directions", "three", "--checkpoint-b", ckpt), "--checkpoint-c");
         AssertBadInput(CliTests.Run("trajectory", "--checkpoints", Path.Combine(run, "nope"), "--data", "digits"), "neither a folder nor a checkpoint file");
         AssertBadInput(CliTests.Run("trajectory", "--checkpoints", ckpt, "--data", "digits"), "at least 3");

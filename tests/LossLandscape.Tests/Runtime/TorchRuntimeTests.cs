@@ -30,7 +30,7 @@ public class TorchRuntimeTests
     {
         if (TorchRuntime.CudaAvailable) return;
         var act = () => RuntimeSpec.ResolveDevice("cuda:0");
-        act.Should().Throw<LossLandscapeException>().WithMessage("*CUDA is not available*--device cpu*");
+        act.Should().Throw<LossLandscapeException>().WithMessage("*CUDA is not available*device cpu*");
     }
 
     [Fact]
