@@ -83,33 +83,10 @@ public sealed partial class FigureContext
     public string PlotTitle(string what) =>
         $"{Figure.Id}: {what} ({(DataName.Length > 0 ? DataName + ", " : "")}{Preset.ToString().ToLowerInvariant()})";
 
-    /// <summary>Writes rows as CSV (invariant culture) atomically.</summary>
-    public void WriteCsv(string file, IReadOnlyList<string> header, IEnumerable<IReadOnlyList<object>> rows)
-    {
-        var sb = new StringBuilder();
-        sb.AppendLine(string.Join(",", header));
-        foreach (var row in rows)
-            sb.AppendLine(string.Join(",", row.Select(v => v switch
-            {
-                double d => d.ToString("R", CultureInfo.InvariantCulture),
-                float f => f.ToString("R", CultureInfo.InvariantCulture),
-                IFormattable fm => fm.ToString(null, CultureInfo.InvariantCulture),
-                _ => Quote(v?.ToString() ?? ""),
-            })));
-        AtomicFile.WriteAllText(PathOf(file), sb.ToString());
-    }
+    /// <summary>Writes rows as CSV atomically (the one result writer's format).</summary>
+    public void WriteCsv(string file, IReadOnlyList<string> header, IEnumerable<IReadOnlyList<object>> rows) =>
+        ResultFiles.WriteCsv(PathOf(file), header, rows);
 
-    /// <summary>Writes an object as indented JSON atomically.</summary>
-    public void WriteJson(string file, object value) =>
-        AtomicFile.WriteAllText(PathOf(file), JsonSerializer.Serialize(value, JsonOptions));
-
-    /// <summary>JSON options of every figure file (camelCase, indented, NaN as strings).</summary>
-    public static readonly JsonSerializerOptions JsonOptions = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    };
-
-    private static string Quote(string s) => s.Contains(',') || s.Contains('"') ? "\"" + s.Replace("\"", "\"\"") + "\"" : s;
+    /// <summary>Writes an object as indented JSON atomically (the one result writer's format).</summary>
+    public void WriteJson(string file, object value) => ResultFiles.WriteJson(PathOf(file), value);
 }

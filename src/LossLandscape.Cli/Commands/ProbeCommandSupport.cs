@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using LossLandscape.IO;
 using LossLandscape.Checkpoints;
 using LossLandscape.Data;
 using LossLandscape.Landscape;
@@ -215,7 +216,7 @@ public static class ProbeCommandSupport
     {
         if (settings.Json is not null)
         {
-            LandscapeFiles.WriteJson(settings.Json, json);
+            ResultFiles.WriteJson(settings.Json, json);
             AnsiConsole.MarkupLine($"json: {Markup.Escape(settings.Json)}");
         }
         if (settings.Csv is not null && csv is not null)

@@ -182,17 +182,10 @@ internal sealed class CurvatureSession : IDisposable
 /// <summary>JSON output of the curvature commands.</summary>
 internal static class SpectrumJson
 {
-    public static readonly JsonSerializerOptions Options = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        WriteIndented = true,
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    };
-
     public static void Write(string? path, object report)
     {
         if (string.IsNullOrWhiteSpace(path)) return;
-        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(report, report.GetType(), Options));
+        ResultFiles.WriteJson(path, report);
     }
 
     public static string Format(IEnumerable<double> xs) =>

@@ -119,10 +119,10 @@ public static class ResumableShard
         {
             computed++;
             if (clock.Elapsed < interval) return;
-            LandscapeFiles.WriteJson(partial, sofar);
+            ResultFiles.WriteJson(partial, sofar);
             clock.Restart();
         });
-        LandscapeFiles.WriteJson(path, result);
+        ResultFiles.WriteJson(path, result);
         DeleteQuietly(partial);
         return new ShardRun<T>(result, reused > 0 ? ShardRunState.Resumed : ShardRunState.Computed, reused, computed);
     }

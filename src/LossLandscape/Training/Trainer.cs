@@ -129,7 +129,7 @@ public sealed class Trainer : IDisposable
         TrainerState state;
         try
         {
-            state = JsonSerializer.Deserialize<TrainerState>(File.ReadAllText(statePath), TrainingOptions.Json)
+            state = JsonSerializer.Deserialize<TrainerState>(File.ReadAllText(statePath), ResultFiles.Json)
                 ?? throw new LossLandscapeException($"Checkpoint state '{statePath}' is empty.");
         }
         catch (Exception ex) when (ex is JsonException or InvalidOperationException)
@@ -193,7 +193,7 @@ public sealed class Trainer : IDisposable
             Directory.CreateDirectory(RunDirectory);
             var description = Describe(Options);
             foreach (var (key, value) in Description) description[key] = value?.DeepClone();
-            AtomicFile.WriteAllText(Path.Combine(RunDirectory, "options.json"), description.ToJsonString(TrainingOptions.Json) + "\n");
+            AtomicFile.WriteAllText(Path.Combine(RunDirectory, "options.json"), description.ToJsonString(ResultFiles.Json) + "\n");
         }
         _model.train();
         if (_history.Count == 0) _history.Add(Evaluate(null, null, null, null));
@@ -291,7 +291,7 @@ public sealed class Trainer : IDisposable
         Checkpoint.Save(_model, Path.Combine(dir, "model.safetensors"), CheckpointMetadata(Step));
         _sgd.Save(Path.Combine(dir, "optimizer.safetensors"));
         var state = new TrainerState(Step, _cursor.Epoch, _cursor.Position, _seconds, Describe(Options), _history.ToList());
-        AtomicFile.WriteAllText(Path.Combine(dir, "state.json"), JsonSerializer.Serialize(state, TrainingOptions.Json) + "\n");
+        AtomicFile.WriteAllText(Path.Combine(dir, "state.json"), JsonSerializer.Serialize(state, ResultFiles.Json) + "\n");
         AtomicFile.WriteAllText(Path.Combine(RunDirectory, "checkpoints", "latest.json"),
             new JsonObject { ["directory"] = name, ["step"] = Step }.ToJsonString() + "\n");
         TrainingHistory.Write(RunDirectory, _history);

@@ -147,7 +147,7 @@ public sealed record TrainingOptions
     }
 
     /// <summary>The JSON text of these options (indented, camelCase).</summary>
-    public string ToJson() => JsonSerializer.Serialize(this, Json);
+    public string ToJson() => JsonSerializer.Serialize(this, ResultFiles.Json);
 
     /// <summary>
     /// Reads options written by <see cref="ToJson"/> (other fields are ignored), turning the loss name and the schedule
@@ -160,7 +160,7 @@ public sealed record TrainingOptions
         ArgumentNullException.ThrowIfNull(schedule);
         try
         {
-            var o = JsonSerializer.Deserialize<TrainingOptions>(json, Json) ?? throw new LossLandscapeException("The options JSON is empty (null).");
+            var o = JsonSerializer.Deserialize<TrainingOptions>(json, ResultFiles.Json) ?? throw new LossLandscapeException("The options JSON is empty (null).");
             var node = JsonNode.Parse(json)!.AsObject();
             string Text(string key) => node[key]?.GetValue<string>() ?? throw new LossLandscapeException($"The training options lack '{key}'.");
             return o with { Loss = loss(Text("loss")), Schedule = schedule(Text("schedule")) };
@@ -181,14 +181,6 @@ public sealed record TrainingOptions
         if (!File.Exists(path)) throw new LossLandscapeException($"Options file '{path}' does not exist.");
         return FromJson(File.ReadAllText(path), loss, schedule);
     }
-
-    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
-    {
-        WriteIndented = true,
-        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    };
 }
 
 /// <summary>

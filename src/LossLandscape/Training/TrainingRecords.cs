@@ -60,22 +60,14 @@ public static class TrainingHistory
     public static string ToCsv(IEnumerable<TrainingRecord> records)
     {
         ArgumentNullException.ThrowIfNull(records);
-        var sb = new StringBuilder(CsvHeader).Append('\n');
-        foreach (var r in records)
+        return ResultFiles.Csv(CsvHeader.Split(','), records.Select(r => (IReadOnlyList<object?>)new object?[]
         {
-            sb.Append(r.Step.ToString(CultureInfo.InvariantCulture)).Append(',')
-              .Append(F(r.Epoch)).Append(',').Append(F(r.LearningRate)).Append(',')
-              .Append(r.BatchSize?.ToString(CultureInfo.InvariantCulture) ?? "").Append(',')
-              .Append(F(r.BatchLoss)).Append(',').Append(F(r.GradientNorm)).Append(',')
-              .Append(F(r.TrainLoss)).Append(',').Append(F(r.TrainAccuracy)).Append(',')
-              .Append(F(r.TestLoss)).Append(',').Append(F(r.TestAccuracy)).Append(',')
-              .Append(F(r.Seconds)).Append('\n');
-        }
-        return sb.ToString();
+            r.Step, r.Epoch, r.LearningRate, r.BatchSize, r.BatchLoss, r.GradientNorm, r.TrainLoss, r.TrainAccuracy, r.TestLoss, r.TestAccuracy, r.Seconds,
+        }));
     }
 
     /// <summary>The history as indented JSON (NaN and Inf written as strings).</summary>
-    public static string ToJson(IEnumerable<TrainingRecord> records) => JsonSerializer.Serialize(records.ToList(), TrainingOptions.Json);
+    public static string ToJson(IEnumerable<TrainingRecord> records) => JsonSerializer.Serialize(records.ToList(), ResultFiles.Json);
 
     /// <summary>Parses a history written by <see cref="ToJson"/>.</summary>
     /// <exception cref="LossLandscapeException">Not a valid history.</exception>
@@ -83,7 +75,7 @@ public static class TrainingHistory
     {
         try
         {
-            return JsonSerializer.Deserialize<List<TrainingRecord>>(json, TrainingOptions.Json) ?? new List<TrainingRecord>();
+            return JsonSerializer.Deserialize<List<TrainingRecord>>(json, ResultFiles.Json) ?? new List<TrainingRecord>();
         }
         catch (JsonException ex)
         {
@@ -98,5 +90,4 @@ public static class TrainingHistory
         AtomicFile.WriteAllText(Path.Combine(directory, "history.json"), ToJson(records) + "\n");
     }
 
-    private static string F(double? v) => v is double d ? d.ToString("R", CultureInfo.InvariantCulture) : "";
 }

@@ -1,3 +1,4 @@
+using LossLandscape.IO;
 using LossLandscape.Landscape;
 using LossLandscape.Parameters;
 using LossLandscape.Specs;
@@ -135,7 +136,7 @@ public class PlaneScanTests
 
         // Through files, shuffled, as separate processes would hand them over.
         var dir = TestUtil.TempDir();
-        var files = shards.Select((s, i) => { var f = Path.Combine(dir, $"s{i}.json"); LandscapeFiles.WriteJson(f, s); return f; }).ToArray();
+        var files = shards.Select((s, i) => { var f = Path.Combine(dir, $"s{i}.json"); ResultFiles.WriteJson(f, s); return f; }).ToArray();
         var merged = GridMerge.Merge(files.Reverse().Select(LandscapeFiles.ReadShard).ToArray());
 
         merged.Fingerprint.Should().Be(single.Fingerprint);

@@ -1,3 +1,4 @@
+using LossLandscape.IO;
 using LossLandscape.Landscape;
 using LossLandscape.Parameters;
 using TorchSharp;
@@ -77,7 +78,7 @@ public class ResumableShardTests
 
         var merged = GridMerge.Merge(paths.Select(LandscapeFiles.ReadShard).ToArray());
         var single = probe.ScanPlane(plane, grid);
-        LandscapeFiles.ToJson(merged).Should().Be(LandscapeFiles.ToJson(single));
+        ResultFiles.ToJson(merged).Should().Be(ResultFiles.ToJson(single));
     }
 
     [Fact]
@@ -146,7 +147,7 @@ public class ResumableShardTests
         ResumableShard.RunLine(probe, a, b, alphas, true, new ShardSpec(2, 3), paths[2], TimeSpan.Zero).State.Should().Be(ShardRunState.AlreadyComplete);
 
         var merged = LineMerge.Merge(paths.Reverse().Select(LandscapeFiles.ReadLineShard).ToArray());
-        LandscapeFiles.ToJson(merged).Should().Be(LandscapeFiles.ToJson(single));
+        ResultFiles.ToJson(merged).Should().Be(ResultFiles.ToJson(single));
         FluentActions.Invoking(() => LineMerge.Merge(new[] { LandscapeFiles.ReadLineShard(paths[0]) }))
             .Should().Throw<LossLandscapeException>().WithMessage("Shards missing: 1/3, 2/3*");
         var plain = LineShards.Scan(probe, a, b, alphas, false, new ShardSpec(1, 3));
