@@ -2,11 +2,6 @@ using static TorchSharp.torch;
 
 namespace LossLandscape.Checkpoints;
 
-/// <summary>Options for <see cref="Checkpoint.Load"/>.</summary>
-/// <param name="AllowNonFinite">Accept weights that hold NaN or Inf (refused by default).</param>
-/// <param name="Strict">Refuse missing and unexpected keys (default). When false, only matching keys are loaded.</param>
-public sealed record CheckpointLoadOptions(bool AllowNonFinite = false, bool Strict = true);
-
 /// <summary>
 /// Saves and loads a model's state dict (parameters and buffers) as safetensors, with the same names PyTorch uses, so
 /// a checkpoint written by <c>safetensors.torch.save_file(model.state_dict(), path)</c> loads directly.

@@ -1,21 +1,5 @@
 namespace LossLandscape.Curvature;
 
-/// <summary>How BatchNorm (and dropout) layers behave while a curvature operator runs.</summary>
-public enum BatchNormMode
-{
-    /// <summary>
-    /// Eval mode (the default): BatchNorm normalizes with its running statistics and dropout is off, so the loss is a
-    /// fixed function of the weights and the batch split does not change the operator.
-    /// </summary>
-    Eval,
-
-    /// <summary>
-    /// Train mode: BatchNorm normalizes with each batch's own statistics, so the operator depends on how the data are
-    /// split into batches. The running statistics that the forward passes update are put back after every application.
-    /// </summary>
-    Train,
-}
-
 /// <summary>Options of the curvature operators (Hessian, Gauss-Newton, residual).</summary>
 /// <param name="BatchSize">Examples per forward/backward pass; memory is set by this, not by the data set. Default 1000.</param>
 /// <param name="Subset">Use only the first N examples of the data set (null: all). One batch: set Subset = BatchSize.</param>

@@ -2,15 +2,6 @@ using static TorchSharp.torch;
 
 namespace LossLandscape.Data;
 
-/// <summary>Which labels of CIFAR-100 to use.</summary>
-public enum Cifar100Labels
-{
-    /// <summary>The 100 fine classes.</summary>
-    Fine,
-    /// <summary>The 20 coarse superclasses.</summary>
-    Coarse,
-}
-
 /// <summary>
 /// Reads the binary versions of CIFAR-10 and CIFAR-100 (https://www.cs.toronto.edu/~kriz/cifar.html). A CIFAR-10
 /// record is 1 label byte then 3072 pixel bytes; a CIFAR-100 record is a coarse and a fine label byte then 3072 pixel

@@ -4,19 +4,6 @@ using System.Security.Cryptography;
 
 namespace LossLandscape.Data;
 
-/// <summary>Progress of one download.</summary>
-/// <param name="FileName">The file being downloaded.</param>
-/// <param name="BytesReceived">Bytes on disk so far (including a resumed part).</param>
-/// <param name="TotalBytes">The file's size when the server says it, else null.</param>
-public sealed record DownloadProgress(string FileName, long BytesReceived, long? TotalBytes);
-
-/// <summary>
-/// A file to fetch and the checksum it must have: <c>md5:HEX</c> or <c>sha256:HEX</c> (hex case-insensitive).
-/// </summary>
-/// <param name="FileName">Name of the file at the mirror and on disk.</param>
-/// <param name="Checksum">Expected checksum as <c>md5:HEX</c> or <c>sha256:HEX</c>.</param>
-public sealed record RemoteFile(string FileName, string Checksum);
-
 /// <summary>
 /// Downloads files over HTTP(S) into a folder with checksum verification: the body goes to
 /// <c>NAME.partial</c> next to the target; a connection that drops is retried and resumed with an HTTP Range request

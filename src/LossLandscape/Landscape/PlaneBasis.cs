@@ -3,12 +3,6 @@ using static TorchSharp.torch;
 
 namespace LossLandscape.Landscape;
 
-/// <summary>A named point of a plane in its own coordinates (for example the three models a plane passes through).</summary>
-/// <param name="Name">A label.</param>
-/// <param name="X">Coordinate along d1.</param>
-/// <param name="Y">Coordinate along d2.</param>
-public sealed record PlaneAnchor(string Name, double X, double Y);
-
 /// <summary>A plane in weight space: theta(x, y) = Origin + x D1 + y D2.</summary>
 /// <param name="Origin">theta at (0, 0).</param>
 /// <param name="D1">First direction.</param>

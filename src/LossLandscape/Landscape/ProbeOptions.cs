@@ -23,15 +23,3 @@ public sealed record ProbeOptions
     /// <summary>Reports (points done, points total) as a probe advances.</summary>
     public IProgress<ProbeProgress>? Progress { get; init; }
 }
-
-/// <summary>Progress of a probe.</summary>
-/// <param name="Done">Points evaluated so far.</param>
-/// <param name="Total">Points to evaluate.</param>
-public sealed record ProbeProgress(int Done, int Total);
-
-/// <summary>Loss and accuracy at one point, on the training data and (when given) the test data.</summary>
-/// <param name="Loss">Mean training loss.</param>
-/// <param name="Accuracy">Training accuracy as a fraction.</param>
-/// <param name="TestLoss">Mean test loss, or null without test data.</param>
-/// <param name="TestAccuracy">Test accuracy as a fraction, or null without test data.</param>
-public sealed record PointMeasure(double Loss, double Accuracy, double? TestLoss, double? TestAccuracy);

@@ -3,27 +3,6 @@ using LossLandscape.IO;
 
 namespace LossLandscape.Landscape;
 
-/// <summary>What <see cref="ResumableShard.Run"/> did.</summary>
-public enum ShardRunState
-{
-    /// <summary>Every point of the shard was computed by this run.</summary>
-    Computed,
-
-    /// <summary>An interrupted run had written some points; this run computed the rest.</summary>
-    Resumed,
-
-    /// <summary>The shard file was already complete for the same inputs; nothing was computed.</summary>
-    AlreadyComplete,
-}
-
-/// <summary>The outcome of <see cref="ResumableShard.Run"/> and <see cref="ResumableShard.RunLine"/>.</summary>
-/// <typeparam name="TShard">The shard type (<see cref="GridShard"/> or <see cref="LineShard"/>).</typeparam>
-/// <param name="Shard">The complete shard (as written to the shard file).</param>
-/// <param name="State">Whether it was computed, resumed or already there.</param>
-/// <param name="PointsBefore">Points found from an earlier run and not computed again.</param>
-/// <param name="PointsComputed">Points this run computed.</param>
-public sealed record ShardRun<TShard>(TShard Shard, ShardRunState State, int PointsBefore, int PointsComputed);
-
 /// <summary>
 /// Computes one shard of a plane scan or a line scan into a shard file so that a killed, re-queued or re-run task loses at most a few
 /// seconds of work: completed points go to a partial file (<see cref="PartialPath"/>) as the scan proceeds, each

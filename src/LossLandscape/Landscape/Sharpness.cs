@@ -5,53 +5,6 @@ using static TorchSharp.torch;
 
 namespace LossLandscape.Landscape;
 
-/// <summary>Options of <see cref="Sharpness.Measure"/>.</summary>
-public sealed record SharpnessOptions
-{
-    /// <summary>The box size epsilon: |z_i| &lt;= epsilon (|theta_i| + 1).</summary>
-    public double Epsilon { get; init; } = 1e-3;
-
-    /// <summary>Projected ascent steps.</summary>
-    public int Steps { get; init; } = 20;
-
-    /// <summary>Step as a fraction of the box half-width per coordinate (full space) or of the subspace radius.</summary>
-    public double StepFraction { get; init; } = 0.25;
-
-    /// <summary>Dimension p of a random subspace z = A y, or null for the full space.</summary>
-    public int? SubspaceDimension { get; init; }
-
-    /// <summary>Seed of the random subspace.</summary>
-    public long Seed { get; init; }
-
-    /// <summary>A known top Hessian eigenvalue, reported beside the sharpness.</summary>
-    public double? TopEigenvalue { get; init; }
-
-    /// <summary>A known Hessian trace, reported beside the sharpness.</summary>
-    public double? Trace { get; init; }
-
-    /// <summary>Computes the top Hessian eigenvalue at theta (for example a Lanczos run) when <see cref="TopEigenvalue"/> is not given.</summary>
-    public Func<ParameterSpace, double>? TopEigenvalueProvider { get; init; }
-
-    /// <summary>Computes the Hessian trace at theta (for example Hutchinson) when <see cref="Trace"/> is not given.</summary>
-    public Func<ParameterSpace, double>? TraceProvider { get; init; }
-}
-
-/// <summary>The epsilon-sharpness of a point.</summary>
-/// <param name="Epsilon">The box size.</param>
-/// <param name="Steps">Ascent steps taken.</param>
-/// <param name="SubspaceDimension">p of the random subspace, or null for the full space.</param>
-/// <param name="BatchNorm">The BatchNorm policy used.</param>
-/// <param name="Loss">The loss name.</param>
-/// <param name="BaseLoss">f(theta).</param>
-/// <param name="MaxLoss">The largest f(theta + z) found in the box.</param>
-/// <param name="Value">100 (MaxLoss - BaseLoss) / (1 + BaseLoss).</param>
-/// <param name="MaxPerturbationNorm">|z| of the maximizer.</param>
-/// <param name="TopEigenvalue">The top Hessian eigenvalue when given or provided.</param>
-/// <param name="Trace">The Hessian trace when given or provided.</param>
-/// <param name="Ascent">f(theta + z_k) at every step k = 0..Steps.</param>
-public sealed record SharpnessResult(double Epsilon, int Steps, int? SubspaceDimension, string BatchNorm, string Loss, double BaseLoss,
-    double MaxLoss, double Value, double MaxPerturbationNorm, double? TopEigenvalue, double? Trace, IReadOnlyList<double> Ascent);
-
 /// <summary>
 /// Keskar et al. (2017) epsilon-sharpness: 100 (max_{z in C} f(theta + z) - f(theta)) / (1 + f(theta)) over the box
 /// C = { z : |z_i| &lt;= epsilon (|theta_i| + 1) }, in the full space or in a random subspace.

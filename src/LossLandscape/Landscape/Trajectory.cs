@@ -3,29 +3,6 @@ using static TorchSharp.torch;
 
 namespace LossLandscape.Landscape;
 
-/// <summary>One checkpoint of a training run projected onto the trajectory plane.</summary>
-/// <param name="Index">Position in the run (0 = first checkpoint).</param>
-/// <param name="Name">A label (for example the file name).</param>
-/// <param name="X">Coordinate along the first principal direction: (theta_i - theta_final) . u1.</param>
-/// <param name="Y">Coordinate along the second: (theta_i - theta_final) . u2.</param>
-public sealed record TrajectoryPoint(int Index, string Name, double X, double Y);
-
-/// <summary>The plane of a training trajectory.</summary>
-/// <param name="Plane">origin theta_final, directions u1 and u2 (unit norm, orthogonal).</param>
-/// <param name="Points">Every checkpoint's coordinates.</param>
-/// <param name="ExplainedVariance">lambda_1 / sum lambda and lambda_2 / sum lambda.</param>
-public sealed record TrajectoryPlane(PlaneBasis Plane, IReadOnlyList<TrajectoryPoint> Points, double[] ExplainedVariance) : IDisposable
-{
-    /// <summary>Frees the plane's vectors.</summary>
-    public void Dispose() => Plane.Dispose();
-}
-
-/// <summary>A projected trajectory with the loss surface of its plane.</summary>
-/// <param name="Points">The checkpoints' coordinates.</param>
-/// <param name="ExplainedVariance">The fraction of sum_i |theta_i - theta_final|^2 that each of the two directions explains.</param>
-/// <param name="Surface">Loss contours of the plane.</param>
-public sealed record TrajectoryResult(IReadOnlyList<TrajectoryPoint> Points, double[] ExplainedVariance, PlaneScanResult Surface);
-
 /// <summary>Projects training trajectories onto their top two principal directions (Li et al. 2018).</summary>
 public static class Trajectory
 {

@@ -3,12 +3,6 @@ using static TorchSharp.torch;
 
 namespace LossLandscape.Losses;
 
-/// <summary>Mean loss and accuracy of a model on a data set.</summary>
-/// <param name="Loss">(1/P) sum_i l(f(x_i), y_i).</param>
-/// <param name="Accuracy">Fraction of correct predictions, in [0, 1].</param>
-/// <param name="Count">P.</param>
-public sealed record EvaluationResult(double Loss, double Accuracy, long Count);
-
 /// <summary>Evaluates models on whole data sets in chunks, so memory is bounded by the chunk, not the data set.</summary>
 public static class Evaluation
 {

@@ -5,59 +5,6 @@ using static TorchSharp.torch;
 
 namespace LossLandscape.Models;
 
-/// <summary>What a model/data/loss mismatch is about (<see cref="ModelDataMismatchException.Kind"/>).</summary>
-public enum ModelDataMismatch
-{
-    /// <summary>The number of input values of one example differs from what the model's first layer takes.</summary>
-    InputSize,
-    /// <summary>The model's first layer is a convolution and the examples are not images C x H x W.</summary>
-    InputRank,
-    /// <summary>The examples have another number of channels than the model's first convolution.</summary>
-    InputChannels,
-    /// <summary>The examples have another height or width than the model was built for.</summary>
-    ImageSize,
-    /// <summary>The data have more classes than the model has outputs.</summary>
-    Classes,
-    /// <summary>A label is outside the range the model's outputs can express.</summary>
-    LabelRange,
-    /// <summary>The labels are not int64.</summary>
-    LabelDType,
-    /// <summary>The loss cannot be computed from the model's outputs (cross-entropy or hinge on one output).</summary>
-    Loss,
-    /// <summary>Inputs and parameters have different dtypes.</summary>
-    DType,
-    /// <summary>Inputs and parameters live on different devices.</summary>
-    Device,
-}
-
-/// <summary>A model and a data set (or a loss) that do not fit together; the message names both sides and the fix.</summary>
-public sealed class ModelDataMismatchException : LossLandscapeException
-{
-    /// <summary>Creates the exception.</summary>
-    public ModelDataMismatchException(ModelDataMismatch kind, string message) : base(message) => Kind = kind;
-
-    /// <summary>What does not fit.</summary>
-    public ModelDataMismatch Kind { get; }
-}
-
-/// <summary>
-/// What a model expects of its inputs and produces, read from its layers without running it: the first layer that
-/// touches the input (a <c>Linear</c> or <c>Conv2d</c>), the image size an AlexNet-style net was built for, the
-/// number of outputs of its last <c>Linear</c>, and its parameters' dtype and device.
-/// </summary>
-/// <param name="FirstLayer">Name of the first Linear or Conv2d layer (empty when there is none).</param>
-/// <param name="InputFeatures">in_features of a first Linear layer.</param>
-/// <param name="Flattens">True when the model flattens each example before its first Linear layer (the MLPs and
-/// mean-field nets of this library); then the example's total size must equal <paramref name="InputFeatures"/>.</param>
-/// <param name="InputChannels">in_channels of a first Conv2d layer.</param>
-/// <param name="ImageSize">H and W the model was built for, when its classifier depends on them (AlexNet-style nets).</param>
-/// <param name="OutputLayer">Name of the last Linear layer.</param>
-/// <param name="Outputs">out_features of the last Linear layer: the number of outputs.</param>
-/// <param name="DType">dtype of the parameters.</param>
-/// <param name="Device">device of the parameters.</param>
-public sealed record ModelSignature(string FirstLayer, long? InputFeatures, bool Flattens, long? InputChannels, long[]? ImageSize,
-    string OutputLayer, long? Outputs, ScalarType? DType, string? Device);
-
 /// <summary>
 /// Finds, before any tensor operation, the mistakes that would otherwise surface deep inside libtorch (where some,
 /// inside <c>matmul</c> or <c>autograd.grad</c>, abort the process instead of throwing): inputs of the wrong size,
