@@ -10,7 +10,7 @@ namespace LossLandscape.Spectra;
 /// <summary>Options of <see cref="Lanczos"/>.</summary>
 /// <param name="Top">How many of the largest (algebraic) eigenvalues to compute.</param>
 /// <param name="Bottom">How many of the smallest (algebraic) eigenvalues to compute.</param>
-/// <param name="Tolerance">Stop when every requested Ritz pair has residual r_i &lt;= Tolerance * max_j |theta_j|; restarted runs lock pairs that meet it.</param>
+/// <param name="Tolerance">Stop when every requested Ritz pair has residual r_i &lt;= Tolerance * max_j |theta_j| (restarted runs lock only pairs converged to rounding).</param>
 /// <param name="MaxIterations">Most Lanczos steps (operator applications); null: max(200, 10 k + 100) with a restarted basis, min(n, max(100, 4 k + 40)) with the full basis (k = Top + Bottom).</param>
 /// <param name="Reorthogonalization">How the basis is kept orthogonal (default partial: only when the estimated loss of orthogonality needs it).</param>
 /// <param name="Seed">Seed of the Gaussian start vector.</param>
@@ -107,8 +107,8 @@ public static class Lanczos
         }
 
         // Thick restart: keep the wanted Ritz pairs not yet locked and about half of the rest of the active block (the
-        // extra ones speed convergence up), split between the ends as the request is; lock the wanted ones that meet the
-        // tolerance, never more than min(k, m - 3) in all so that the active block keeps room to grow.
+        // extra ones speed convergence up), split between the ends as the request is; lock the wanted ones converged to
+        // rounding, never more than min(k, m - 3) in all so that the active block keeps room to grow.
         int lockCap = Math.Min(k, m - 3);
         int[] Choose(double[] theta, double[] residual)
         {
@@ -121,7 +121,9 @@ public static class Lanczos
             var picked = new List<int>();
             void Take(int c, bool wanted)
             {
-                bool lockIt = wanted && canLock > 0 && residual[c] <= o.Tolerance * scale;
+                // Locking drops the pair's coupling to the rest of the basis, so only pairs converged to rounding
+                // (as in ARPACK and TRLan) are locked; pairs that merely meet the tolerance stay in the active block.
+                bool lockIt = wanted && canLock > 0 && residual[c] <= Math.Min(o.Tolerance, 100 * engine.Epsilon) * scale;
                 if (lockIt) canLock--;
                 picked.Add(lockIt ? -1 - c : c);
             }

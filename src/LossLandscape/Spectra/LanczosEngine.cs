@@ -20,9 +20,9 @@ namespace LossLandscape.Spectra;
 /// <para>Thick restart: when the basis holds m vectors and the residual vector q_m, the active block of T (the vectors
 /// not locked) is diagonalised, T_a = S diag(theta) S^T; the wanted Ritz vectors and some extra ones, y_i = Q_a s_i, replace
 /// the basis (recombined in column chunks, so no second basis is allocated), q_m follows them, and T becomes
-/// diag(theta) with the arrow T_{i,r} = beta_{m-1} s_{m-1,i} to q_m. Retained pairs whose residual |beta s_{m-1,i}| is within
-/// the tolerance are locked: they stay in the basis, take no part in later restarts, and their coupling is dropped
-/// from the projected problem (an error of at most the tolerance).</para>
+/// diag(theta) with the arrow T_{i,r} = beta_{m-1} s_{m-1,i} to q_m. Retained pairs that the caller marks (converged to
+/// rounding) are locked: they stay in the basis, take no part in later restarts, and their coupling is dropped from
+/// the projected problem (an error of the size of that coupling, which the orthogonality estimate accounts for).</para>
 /// </remarks>
 internal sealed class LanczosEngine : IDisposable
 {
@@ -79,6 +79,9 @@ internal sealed class LanczosEngine : IDisposable
 
     /// <summary>beta of the last step: the coupling of the current Ritz pairs to the residual vector.</summary>
     public double TrailingBeta { get; private set; }
+
+    /// <summary>Unit roundoff of the dtype: pairs are locked only when their residual is below a small multiple of eps |A|.</summary>
+    public double Epsilon => _eps;
 
     /// <summary>Largest |alpha| or beta seen, an estimate of |A|.</summary>
     public double Scale { get; private set; }
@@ -269,9 +272,9 @@ internal sealed class LanczosEngine : IDisposable
             double x = 0;
             for (int i = 0; i <= j; i++)
                 x += _t[i, k] * _w[i, j] - _w[k, i] * _t[i, j];
-            // A locked vector's coupling to a residual vector recombined by a later restart is no longer in T; its
-            // contribution is at most that coupling times the semi-orthogonality level.
-            double nk = k < Locked ? noise + _lockedResidual[k] * _delta : noise;
+            // A locked vector's coupling s to a residual vector that a later restart recombined is no longer in T: A q_j
+            // then has an unsubtracted component of up to s along it (pairs are locked only at s <= eps |A|).
+            double nk = k < Locked ? noise + _lockedResidual[k] : noise;
             x = (x + (x >= 0 ? nk : -nk)) / b;
             _omega[k] = x;
             worst = Math.Max(worst, Math.Abs(x));
