@@ -116,7 +116,7 @@ internal sealed class CurvatureSession : IDisposable
         CurvatureOperators.Create(_operatorName, _model, _loss, data, Operator.Options with { Subset = null });
 
     /// <summary>What identifies the problem in a checkpoint: model, weights, data, split, loss, operator, batches, parameters, BatchNorm mode.</summary>
-    public static string Tag(CurvatureSettings s) => string.Join("|", s.Model, Path.GetFullPath(s.Weights ?? ""), s.Data, s.DataDir, s.Split, s.Loss, s.Operator,
+    public static string Tag(CurvatureSettings s) => string.Join("|", s.Model, (string.IsNullOrWhiteSpace(s.Weights) ? "" : Path.GetFullPath(s.Weights)), s.Data, s.DataDir, s.Split, s.Loss, s.Operator,
         s.BatchSize.ToString(CultureInfo.InvariantCulture), s.Params, s.BnMode, s.Subset?.ToString(CultureInfo.InvariantCulture));
 
     /// <summary>Opens the session; <paramref name="wholeData"/> ignores --subset for <see cref="Operator"/> (repeats use it as their size).</summary>
