@@ -12,7 +12,7 @@ namespace LossLandscape.Cli.Commands;
 public sealed class DensityCommand : Command<DensityCommand.Settings>
 {
     /// <summary>Options.</summary>
-    public sealed class Settings : CurvatureSettings
+    public sealed class Settings : ResumableCurvatureSettings
     {
         /// <summary>Probes.</summary>
         [CommandOption("--probes <N>")]
@@ -37,6 +37,12 @@ public sealed class DensityCommand : Command<DensityCommand.Settings>
         [DefaultValue(1000)]
         public int Grid { get; init; } = 1000;
 
+        /// <summary>Band level.</summary>
+        [CommandOption("--confidence <C>")]
+        [Description("Level of the pointwise band over probes (JSON densityLower/densityUpper, drawn in the plot). Default: 0.95.")]
+        [DefaultValue(0.95)]
+        public double Confidence { get; init; } = 0.95;
+
         /// <summary>Plot output.</summary>
         [CommandOption("--plot <FILE>")]
         [Description("Write the density as a plot (.png or .svg), log-scale density as in Ghorbani et al. 2019.")]
@@ -50,22 +56,38 @@ public sealed class DensityCommand : Command<DensityCommand.Settings>
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var watch = Stopwatch.StartNew();
+        var reorth = settings.ReorthMode();
+        var checkpoint = settings.StateCheckpoint("density", CurvatureSession.Tag(settings));
         using var session = CurvatureSession.Open(settings);
         var op = session.Operator;
         SpectralDensityResult result;
+        using (var ctrlC = new CtrlC(cancellationToken))
         using (var status = new StatusLine())
-            result = SpectralDensity.Estimate(op, new SpectralDensityOptions(settings.Probes, settings.Steps, settings.Sigma, settings.Grid, settings.Seed),
-                status.For<int>(k => $"slq: {k} of {settings.Probes} probes done, {op.Applications} applications"), cancellationToken);
+            result = SpectralDensity.Estimate(op, new SpectralDensityOptions(settings.Probes, settings.Steps, settings.Sigma, settings.Grid, settings.Seed, reorth, settings.Confidence, checkpoint),
+                status.For<int>(k => $"slq: {k} of {settings.Probes} probes done, {op.Applications} applications"), ctrlC.Token);
         double loss = op.EvaluateLoss();
         var report = new DensityReport(op.Name, result.Grid, result.Density, result.Sigma, result.Mean, result.TraceEstimate,
             result.Probes.Select(p => new DensityProbe(p.Nodes, p.Weights)).ToArray(), result.Applications, loss, op.Dimension, op.Examples,
-            op.DType == ScalarType.Float64 ? "float64" : "float32", watch.Elapsed.TotalSeconds);
+            op.DType == ScalarType.Float64 ? "float64" : "float32", watch.Elapsed.TotalSeconds)
+        {
+            DensityStandardError = result.DensityStandardError,
+            DensityLower = result.DensityLower,
+            DensityUpper = result.DensityUpper,
+            Confidence = result.Confidence,
+            TraceStandardError = result.TraceStandardError,
+        };
         SpectrumJson.Write(settings.Json, report);
         if (!string.IsNullOrWhiteSpace(settings.Plot))
         {
             var floor = result.Density.Where(d => d > 0).DefaultIfEmpty(1e-12).Max() * 1e-8;
+            var band = $"{(100 * result.Confidence).ToString("G3", CultureInfo.InvariantCulture)}% band over probes";
             LossLandscape.Plotting.Charts.Lines(
-                new[] { new LossLandscape.Plotting.Series($"{op.Name} density", result.Grid, result.Density.Select(d => Math.Max(d, floor)).ToArray()) },
+                new[]
+                {
+                    new LossLandscape.Plotting.Series($"{op.Name} density", result.Grid, result.Density.Select(d => Math.Max(d, floor)).ToArray()),
+                    new LossLandscape.Plotting.Series($"{band}, upper", result.Grid, result.DensityUpper.Select(d => Math.Max(d, floor)).ToArray()),
+                    new LossLandscape.Plotting.Series($"{band}, lower", result.Grid, result.DensityLower.Select(d => Math.Max(d, floor)).ToArray()),
+                },
                 new LossLandscape.Plotting.ChartOptions($"Spectral density of the {op.Name} (SLQ: {settings.Probes} probes, {settings.Steps} steps, sigma {result.Sigma:G3})",
                     "eigenvalue", "density", LogY: true),
                 settings.Plot);
@@ -73,7 +95,7 @@ public sealed class DensityCommand : Command<DensityCommand.Settings>
         var inv = CultureInfo.InvariantCulture;
         AnsiConsole.WriteLine($"operator: {op.Name} ({op.Dimension} parameters, {op.Examples} examples, loss {loss.ToString("G8", inv)})");
         AnsiConsole.WriteLine($"support: [{result.Probes.Min(p => p.Nodes[0]).ToString("G6", inv)}, {result.Probes.Max(p => p.Nodes[^1]).ToString("G6", inv)}], sigma {result.Sigma.ToString("G4", inv)}");
-        AnsiConsole.WriteLine($"trace estimate: {result.TraceEstimate.ToString("G8", inv)} (mean eigenvalue {result.Mean.ToString("G6", inv)})");
+        AnsiConsole.WriteLine($"trace estimate: {result.TraceEstimate.ToString("G8", inv)} +- {result.TraceStandardError.ToString("G3", inv)} (standard error over probes; mean eigenvalue {result.Mean.ToString("G6", inv)})");
         AnsiConsole.WriteLine($"slq: {result.Applications} applications, {report.Seconds.ToString("F2", inv)} s");
         return 0;
     }
@@ -99,4 +121,20 @@ public sealed record DensityProbe(double[] Nodes, double[] Weights);
 /// <param name="Dtype">float32 or float64.</param>
 /// <param name="Seconds">Wall-clock time.</param>
 public sealed record DensityReport(string Operator, double[] Grid, double[] Density, double Sigma, double Mean, double TraceEstimate,
-    DensityProbe[] Probes, long Applications, double Loss, long Parameters, long Examples, string Dtype, double Seconds);
+    DensityProbe[] Probes, long Applications, double Loss, long Parameters, long Examples, string Dtype, double Seconds)
+{
+    /// <summary>Pointwise standard error of the density over probes.</summary>
+    public double[] DensityStandardError { get; init; } = Array.Empty<double>();
+
+    /// <summary>Lower edge of the pointwise band over probes.</summary>
+    public double[] DensityLower { get; init; } = Array.Empty<double>();
+
+    /// <summary>Upper edge of the pointwise band over probes.</summary>
+    public double[] DensityUpper { get; init; } = Array.Empty<double>();
+
+    /// <summary>Level of the band.</summary>
+    public double Confidence { get; init; }
+
+    /// <summary>Standard error of the trace estimate over probes.</summary>
+    public double TraceStandardError { get; init; }
+}

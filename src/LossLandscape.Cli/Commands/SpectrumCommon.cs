@@ -125,17 +125,33 @@ internal sealed class CurvatureSession : IDisposable
 
     private readonly nn.Module<Tensor, Tensor> _model;
     private readonly Dataset _data;
+    private readonly LossFunction _loss;
+    private readonly string _operatorName;
 
-    private CurvatureSession(nn.Module<Tensor, Tensor> model, Dataset data, CurvatureOperator op)
+    private CurvatureSession(nn.Module<Tensor, Tensor> model, Dataset data, LossFunction loss, string operatorName, CurvatureOperator op)
     {
         _model = model;
         _data = data;
+        _loss = loss;
+        _operatorName = operatorName;
         Operator = op;
     }
 
     public CurvatureOperator Operator { get; }
 
-    public static CurvatureSession Open(CurvatureSettings s)
+    /// <summary>The data set (all of it; <see cref="Operator"/> may use only its first --subset examples).</summary>
+    public Dataset Data => _data;
+
+    /// <summary>The same operator (model, loss, batch size, parameters, BatchNorm mode) over other data, all of it.</summary>
+    public CurvatureOperator On(Dataset data) =>
+        CurvatureOperators.Create(_operatorName, _model, _loss, data, Operator.Options with { Subset = null });
+
+    /// <summary>What identifies the problem in a checkpoint: model, weights, data, split, loss, operator, batches, parameters, BatchNorm mode.</summary>
+    public static string Tag(CurvatureSettings s) => string.Join("|", s.Model, (string.IsNullOrWhiteSpace(s.Weights) ? "" : Path.GetFullPath(s.Weights)), s.Data, s.DataDir, s.Split, s.Loss, s.Operator,
+        s.BatchSize.ToString(CultureInfo.InvariantCulture), s.Params, s.BnMode, s.Subset?.ToString(CultureInfo.InvariantCulture));
+
+    /// <summary>Opens the session; <paramref name="wholeData"/> ignores --subset for <see cref="Operator"/> (repeats use it as their size).</summary>
+    public static CurvatureSession Open(CurvatureSettings s, bool wholeData = false)
     {
         if (string.IsNullOrWhiteSpace(s.Weights)) throw new LossLandscapeException("--checkpoint FILE.safetensors is required (the model's weights; also accepted as --weights).");
         if (string.IsNullOrWhiteSpace(s.Data)) throw new LossLandscapeException("--data is required: a data set name (fashion-mnist, ...) or FILE.safetensors holding x and y.");
@@ -154,7 +170,7 @@ internal sealed class CurvatureSession : IDisposable
         nn.Module<Tensor, Tensor>? model = null;
         try
         {
-            data = DataArguments.Resolve(s.Data, part, runtime, s.DataDir, s.Subset, s.Seed, s.Weights, s.First);
+            data = DataArguments.Resolve(s.Data, part, runtime, s.DataDir, wholeData ? null : s.Subset, s.Seed, s.Weights, wholeData ? null : s.First);
             model = source.Build(data, $"--data {s.Data}", runtime, loss);
             var options = new CurvatureOptions(
                 BatchSize: s.BatchSize,
@@ -162,7 +178,7 @@ internal sealed class CurvatureSession : IDisposable
                 BatchNorm: bn,
                 Include: string.IsNullOrWhiteSpace(s.Params) ? null : CurvatureOptions.Prefixes(s.Params.Split(',')));
             var op = CurvatureOperators.Create(s.Operator, model, loss, data, options);
-            return new CurvatureSession(model, data, op);
+            return new CurvatureSession(model, data, loss, s.Operator, op);
         }
         catch
         {
@@ -190,4 +206,72 @@ internal static class SpectrumJson
 
     public static string Format(IEnumerable<double> xs) =>
         string.Join(", ", xs.Select(x => x.ToString("G8", CultureInfo.InvariantCulture)));
+}
+
+/// <summary>Options of the resumable commands (<c>spectrum</c>, <c>density</c>).</summary>
+public class ResumableCurvatureSettings : CurvatureSettings
+{
+    /// <summary>Checkpoint folder.</summary>
+    [CommandOption("--checkpoint-dir <DIR>")]
+    [Description("Write the run's state (basis, tridiagonal coefficients, random stream) to DIR every --checkpoint-every steps and on Ctrl-C; run the same command again to resume exactly where it stopped.")]
+    public string? CheckpointDir { get; init; }
+
+    /// <summary>Checkpoint interval.</summary>
+    [CommandOption("--checkpoint-every <K>")]
+    [Description("Operator applications between two state files (with --checkpoint-dir). Default: 10.")]
+    [DefaultValue(10)]
+    public int CheckpointEvery { get; init; } = 10;
+
+    /// <summary>Reorthogonalization.</summary>
+    [CommandOption("--reorth <MODE>")]
+    [Description("partial (default: only when the estimated loss of orthogonality needs it), full (every step) or none.")]
+    [DefaultValue("partial")]
+    public string Reorth { get; init; } = "partial";
+
+    /// <summary>The checkpoint options for the run in sub-folder <paramref name="part"/> (null without --checkpoint-dir).</summary>
+    internal Spectra.CheckpointOptions? StateCheckpoint(string part, string tag)
+    {
+        if (string.IsNullOrWhiteSpace(CheckpointDir)) return null;
+        if (CheckpointEvery < 1)
+            throw new LossLandscapeException($"--checkpoint-every {CheckpointEvery} is not valid: give at least 1.");
+        var c = new Spectra.CheckpointOptions(Path.Combine(CheckpointDir, part), CheckpointEvery, tag);
+        c.EnsureWritable();
+        return c;
+    }
+
+    internal Spectra.Reorthogonalization ReorthMode() => Reorth.Trim().ToLowerInvariant() switch
+    {
+        "partial" => Spectra.Reorthogonalization.Partial,
+        "full" => Spectra.Reorthogonalization.Full,
+        "none" => Spectra.Reorthogonalization.None,
+        _ => throw new LossLandscapeException($"--reorth '{Reorth}' is not valid: use partial, full or none."),
+    };
+}
+
+/// <summary>Ctrl-C as a cancellation: the first press cancels the token (the run writes its state and stops); a second one ends the process.</summary>
+internal sealed class CtrlC : IDisposable
+{
+    private readonly CancellationTokenSource _cts;
+    private int _presses;
+
+    public CtrlC(CancellationToken outer)
+    {
+        _cts = CancellationTokenSource.CreateLinkedTokenSource(outer);
+        Console.CancelKeyPress += OnCancel;
+    }
+
+    public CancellationToken Token => _cts.Token;
+
+    private void OnCancel(object? sender, ConsoleCancelEventArgs e)
+    {
+        if (Interlocked.Increment(ref _presses) > 1) return;
+        e.Cancel = true;
+        _cts.Cancel();
+    }
+
+    public void Dispose()
+    {
+        Console.CancelKeyPress -= OnCancel;
+        _cts.Dispose();
+    }
 }

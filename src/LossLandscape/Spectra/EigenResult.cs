@@ -31,6 +31,15 @@ public sealed record EigenResult(
     /// <summary>Unit eigenvectors of <see cref="Bottom"/>, in the same order (null unless asked for); the caller owns them.</summary>
     [JsonIgnore]
     public IReadOnlyList<Tensor>? BottomEigenvectors { get; init; }
+
+    /// <summary>Lanczos: vectors m of the thick-restart basis (0: the full basis, never restarted).</summary>
+    public int BasisSize { get; init; }
+
+    /// <summary>Lanczos: thick restarts done.</summary>
+    public int Restarts { get; init; }
+
+    /// <summary>Lanczos: Gram-Schmidt passes against the whole basis.</summary>
+    public int Reorthogonalizations { get; init; }
 }
 
 /// <summary>One progress report of an eigenvalue iteration.</summary>
@@ -39,4 +48,11 @@ public sealed record EigenResult(
 /// <param name="Bottom">Current bottom estimates, ascending.</param>
 /// <param name="TopResiduals">Residual estimates of <paramref name="Top"/>.</param>
 /// <param name="BottomResiduals">Residual estimates of <paramref name="Bottom"/>.</param>
-public sealed record EigenProgress(int Iteration, double[] Top, double[] Bottom, double[] TopResiduals, double[] BottomResiduals);
+public sealed record EigenProgress(int Iteration, double[] Top, double[] Bottom, double[] TopResiduals, double[] BottomResiduals)
+{
+    /// <summary>Lanczos: Ritz pairs locked so far.</summary>
+    public int Locked { get; init; }
+
+    /// <summary>Lanczos: thick restarts so far.</summary>
+    public int Restarts { get; init; }
+}

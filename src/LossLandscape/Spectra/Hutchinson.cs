@@ -38,6 +38,15 @@ public sealed record TraceResult(
     /// <summary>The diagonal estimate (1/N) sum_k z_k * A z_k (elementwise), when asked for; the caller owns it.</summary>
     [JsonIgnore]
     public Tensor? Diagonal { get; init; }
+
+    /// <summary>The estimator: <c>hutchinson</c> or <c>hutch++</c>.</summary>
+    public string Method { get; init; } = "hutchinson";
+
+    /// <summary>Hutch++: the exact trace of the low-rank part, tr(Q^T A Q) (0 for Hutchinson). <see cref="Samples"/> then are the residual's samples.</summary>
+    public double LowRankTrace { get; init; }
+
+    /// <summary>Hutch++: the number r of sketch directions (0 for Hutchinson).</summary>
+    public int SketchSize { get; init; }
 }
 
 /// <summary>Hutchinson's stochastic trace estimator (Hutchinson 1990) and the matching diagonal estimator (Bekas et al. 2007).</summary>

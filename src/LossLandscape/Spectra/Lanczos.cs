@@ -1,6 +1,8 @@
 using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
 using LossLandscape.Curvature;
-using LossLandscape.Parameters;
+using LossLandscape.IO;
 using static TorchSharp.torch;
 
 namespace LossLandscape.Spectra;
@@ -8,34 +10,50 @@ namespace LossLandscape.Spectra;
 /// <summary>Options of <see cref="Lanczos"/>.</summary>
 /// <param name="Top">How many of the largest (algebraic) eigenvalues to compute.</param>
 /// <param name="Bottom">How many of the smallest (algebraic) eigenvalues to compute.</param>
-/// <param name="Tolerance">Stop when every requested Ritz pair has residual r_i &lt;= Tolerance * max_j |theta_j|.</param>
-/// <param name="MaxIterations">Most Lanczos steps (operator applications); null: min(n, max(100, 4 (Top + Bottom) + 40)).</param>
-/// <param name="Reorthogonalize">Full reorthogonalization of each Lanczos vector (default; without it, rounding brings spurious copies of converged eigenvalues).</param>
+/// <param name="Tolerance">Stop when every requested Ritz pair has residual r_i &lt;= Tolerance * max_j |theta_j| (restarted runs lock only pairs converged to rounding).</param>
+/// <param name="MaxIterations">Most Lanczos steps (operator applications); null: max(200, 10 k + 100) with a restarted basis, min(n, max(100, 4 k + 40)) with the full basis (k = Top + Bottom).</param>
+/// <param name="Reorthogonalization">How the basis is kept orthogonal (default partial: only when the estimated loss of orthogonality needs it).</param>
 /// <param name="Seed">Seed of the Gaussian start vector.</param>
 /// <param name="ReturnEigenvectors">Also return the Ritz vectors (unit eigenvector estimates).</param>
+/// <param name="BasisSize">Vectors m of the thick-restart basis (memory: m + 1 vectors); null: ARPACK's max(2 k + 1, 20); <see cref="FullBasis"/>: never restart (one vector per step).</param>
+/// <param name="Checkpoint">Write the state to a folder every few steps and resume from it (null: no state is written).</param>
 public sealed record LanczosOptions(
     int Top = 1,
     int Bottom = 0,
     double Tolerance = 1e-6,
     int? MaxIterations = null,
-    bool Reorthogonalize = true,
+    Reorthogonalization Reorthogonalization = Reorthogonalization.Partial,
     long Seed = 0,
-    bool ReturnEigenvectors = false);
+    bool ReturnEigenvectors = false,
+    int? BasisSize = null,
+    CheckpointOptions? Checkpoint = null)
+{
+    /// <summary>A basis size that means: keep every Lanczos vector, never restart.</summary>
+    public const int FullBasis = int.MaxValue;
+
+    /// <summary>ARPACK's default basis size for k wanted eigenvalues: max(2 k + 1, 20).</summary>
+    public static int DefaultBasisSize(int k) => Math.Max(2 * k + 1, 20);
+}
 
 /// <summary>
 /// Extreme eigenvalues of a symmetric operator by the Lanczos algorithm (Lanczos 1950; Golub and Van Loan, Matrix
-/// Computations, ch. 10), with full reorthogonalization by default.
+/// Computations, ch. 10) with thick restart and locking (Wu and Simon 2000) and partial reorthogonalization (Simon 1984).
 /// </summary>
 /// <remarks>
-/// After m steps, A Q_m = Q_m T_m + beta_m q_{m+1} e_m^T with T_m tridiagonal. The eigenpairs (theta_i, s_i) of T_m
-/// (implicit QL, <see cref="SymmetricTridiagonal"/>) give Ritz pairs (theta_i, Q_m s_i) with residual
-/// |A Q_m s_i - theta_i Q_m s_i| = beta_m |e_m^T s_i|. The run stops when every requested pair has
-/// r_i &lt;= tol * max_j |theta_j|, after <see cref="LanczosOptions.MaxIterations"/> steps, or at n steps (then exact).
+/// After j steps, A Q_j = Q_j T_j + beta_j q_{j+1} e_j^T with T_j tridiagonal (arrowhead after a restart). The eigenpairs
+/// (theta_i, s_i) of T_j give Ritz pairs (theta_i, Q_j s_i) with residual |A Q_j s_i - theta_i Q_j s_i| = beta_j |e_j^T s_i|.
+/// With a basis of m vectors the run restarts from the wanted Ritz vectors (and some extra ones) whenever the basis is
+/// full, so memory is m + 1 vectors whatever the number of steps. The run stops when every requested pair has
+/// r_i &lt;= tol * max_j |theta_j|, after <see cref="LanczosOptions.MaxIterations"/> steps, or (full basis) at n steps, where it is exact.
 /// </remarks>
 public static class Lanczos
 {
+    private const string StateName = "lanczos.state";
+    private const string ResultName = "lanczos.result.json";
+
     /// <summary>Computes the requested extreme eigenvalues of <paramref name="op"/>.</summary>
-    /// <exception cref="LossLandscapeException">Top/Bottom negative, none requested, or more than the dimension; a bad tolerance or iteration limit.</exception>
+    /// <exception cref="LossLandscapeException">Top/Bottom negative, none requested, or more than the dimension; a bad tolerance, iteration limit or basis size; a checkpoint of another run.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled; with a checkpoint, the state was written first.</exception>
     public static EigenResult Run(ISymmetricOperator op, LanczosOptions? options = null, IProgress<EigenProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(op);
@@ -45,50 +63,148 @@ public static class Lanczos
             throw new LossLandscapeException($"Tolerance {o.Tolerance} is not valid: give a number >= 0.");
         if (o.MaxIterations is int mi && mi < k)
             throw new LossLandscapeException($"MaxIterations {mi} is below the {k} eigenvalues asked for.");
-        int maxSteps = (int)Math.Min(op.Dimension, o.MaxIterations ?? Math.Max(100, 4 * k + 40));
-        var watch = Stopwatch.StartNew();
-        using var random = new RandomVectors(o.Seed);
-        using var scope = NewDisposeScope();
-        var start = random.Gaussian(op.Dimension, op.DType, op.Device);
-        start.div_(ParameterSpace.Norm(start));
-
-        bool converged = false;
-        bool Stop(LanczosProcess p)
+        int m = o.BasisSize ?? LanczosOptions.DefaultBasisSize(k);
+        long n = op.Dimension;
+        if (m < k + 2 && m < n)
+            throw new LossLandscapeException($"Basis size {m} is too small for {k} eigenvalues: give at least {k + 2} (default max(2k + 1, 20) = {LanczosOptions.DefaultBasisSize(k)}).");
+        int defaultMax = m < n ? Math.Max(200, 10 * k + 100) : (int)Math.Min(n, Math.Max(100, 4 * k + 40));
+        int maxSteps = o.MaxIterations ?? defaultMax;
+        bool restart = m < n && m < maxSteps;
+        if (!restart) maxSteps = (int)Math.Min(maxSteps, n);
+        int capacity = restart ? m + 1 : maxSteps;
+        o.Checkpoint?.EnsureWritable();
+        string fingerprint = string.Create(CultureInfo.InvariantCulture,
+            $"lanczos n={n} dtype={op.DType} top={o.Top} bottom={o.Bottom} tol={o.Tolerance:R} basis={(restart ? m : 0)} max={maxSteps} reorth={o.Reorthogonalization} seed={o.Seed} tag={o.Checkpoint?.Tag}");
+        string? statePath = o.Checkpoint is null ? null : Path.Combine(o.Checkpoint.Directory, StateName);
+        string? resultPath = o.Checkpoint is null ? null : Path.Combine(o.Checkpoint.Directory, ResultName);
+        if (resultPath is not null && File.Exists(resultPath) && !o.ReturnEigenvectors)
         {
-            int m = p.Alpha.Count;
-            if (m < k) return false;
-            var (theta, rows) = SymmetricTridiagonal.EigenRows(p.Alpha, p.Beta, new[] { m - 1 });
-            var res = rows[0].Select(s => p.TrailingBeta * Math.Abs(s)).ToArray();
-            var (top, bottom, rTop, rBottom) = Pick(theta, res, o.Top, o.Bottom);
-            progress?.Report(new EigenProgress(m, top, bottom, rTop, rBottom));
-            double scale = theta.Max(Math.Abs);
-            converged = rTop.Concat(rBottom).All(r => r <= o.Tolerance * scale);
-            return converged;
+            var done = ReadResult(resultPath);
+            if (done.Fingerprint == fingerprint) return done.Result;
+            throw Mismatch(resultPath, done.Fingerprint, fingerprint);
         }
 
-        using var process = LanczosProcess.Run(op, start, maxSteps, o.Reorthogonalize, Stop, random, cancellationToken);
-        int steps = process.Alpha.Count;
-        var (values, z) = SymmetricTridiagonal.EigenRows(process.Alpha, process.Beta,
-            o.ReturnEigenvectors ? Enumerable.Range(0, steps).ToArray() : new[] { steps - 1 });
-        var lastRow = o.ReturnEigenvectors ? z[steps - 1] : z[0];
-        var residuals = lastRow.Select(s => process.TrailingBeta * Math.Abs(s)).ToArray();
-        var (t, b, rt, rb) = Pick(values, residuals, o.Top, o.Bottom);
-        double sc = values.Max(Math.Abs);
-        bool done = steps >= op.Dimension || rt.Concat(rb).All(r => r <= o.Tolerance * sc);
+        var watch = Stopwatch.StartNew();
+        using var random = new RandomVectors(o.Seed);
+        using var engine = new LanczosEngine(op, capacity, restart ? m : int.MaxValue, o.Reorthogonalization);
+        if (statePath is not null && File.Exists(statePath))
+        {
+            var (state, basis) = StateFile.Read<LanczosState>(statePath, s => s.Engine.Count, n, op.DType, op.Device);
+            if (state.Fingerprint != fingerprint) { basis?.Dispose(); throw Mismatch(statePath, state.Fingerprint, fingerprint); }
+            using (basis) engine.Load(state.Engine, basis!);
+            random.State = state.Random;
+        }
+        else
+        {
+            using var scope = NewDisposeScope();
+            engine.Start(random.Gaussian(n, op.DType, op.Device));
+        }
 
+        void Save()
+        {
+            if (statePath is null) return;
+            StateFile.Write(statePath, new LanczosState(fingerprint, engine.Save(), random.State), engine.Basis);
+        }
+
+        // Thick restart: keep the wanted Ritz pairs not yet locked and about half of the rest of the active block (the
+        // extra ones speed convergence up), split between the ends as the request is; lock the wanted ones converged to
+        // rounding, never more than min(k, m - 3) in all so that the active block keeps room to grow.
+        int lockCap = Math.Min(k, m - 3);
+        int[] Choose(double[] theta, double[] residual)
+        {
+            int s = theta.Length;
+            double scale = theta.Max(Math.Abs);
+            int left = Math.Max(1, k - engine.Locked);
+            int r = Math.Max(Math.Min(left, s - 2), Math.Min(s - 2, left + (s - left) / 2));
+            int rTop = o.Bottom == 0 ? r : o.Top == 0 ? 0 : r < 2 ? r : Math.Clamp((int)Math.Round(r * (double)o.Top / k), 1, r - 1);
+            int canLock = Math.Max(0, lockCap - engine.Locked);
+            var picked = new List<int>();
+            void Take(int c, bool wanted)
+            {
+                // Locking drops the pair's coupling to the rest of the basis, so only pairs converged to rounding
+                // (as in ARPACK and TRLan) are locked; pairs that merely meet the tolerance stay in the active block.
+                bool lockIt = wanted && canLock > 0 && residual[c] <= Math.Min(o.Tolerance, 100 * engine.Epsilon) * scale;
+                if (lockIt) canLock--;
+                picked.Add(lockIt ? -1 - c : c);
+            }
+            for (int i = 0; i < rTop; i++) Take(s - 1 - i, i < o.Top);
+            for (int i = 0; i < r - rTop; i++) Take(i, i < o.Bottom);
+            return picked.ToArray();
+        }
+
+        bool converged = false;
+        RitzPair[] last = Array.Empty<RitzPair>();
+        while (true)
+        {
+            if (cancellationToken.IsCancellationRequested)
+            {
+                Save();
+                throw new OperationCanceledException(statePath is null
+                    ? $"Lanczos cancelled after {engine.Applications} applications."
+                    : $"Lanczos interrupted after {engine.Applications} applications; its state is in {o.Checkpoint!.Directory}: run the same command again to resume.",
+                    cancellationToken);
+            }
+            engine.Step();
+            var set = engine.Ritz(false);
+            last = set.Pairs;
+            converged = Report(set.Pairs, engine, o, k, progress);
+            bool exact = !restart && engine.Count >= n;
+            if (converged || exact || engine.Applications >= maxSteps) { converged |= exact; break; }
+            if (!engine.Advance(random, restart ? Choose : null)) break;
+            if (statePath is not null && engine.Applications % o.Checkpoint!.Every == 0) Save();
+        }
+
+        var final = o.ReturnEigenvectors ? engine.Ritz(true) : new RitzSet(last, null, engine.Locked);
+        var pairs = final.Pairs;
+        var top = Enumerable.Range(0, Math.Min(o.Top, pairs.Length)).Select(i => pairs[pairs.Length - 1 - i]).ToArray();
+        var bottom = Enumerable.Range(0, Math.Min(o.Bottom, pairs.Length)).Select(i => pairs[i]).ToArray();
         IReadOnlyList<Tensor>? topVectors = null, bottomVectors = null;
         if (o.ReturnEigenvectors)
         {
-            double[] Column(int j) => Enumerable.Range(0, steps).Select(i => z[i][j]).ToArray();
-            topVectors = Enumerable.Range(0, o.Top).Select(i => Normalize(process.Basis.Combine(Column(steps - 1 - i)))).ToArray();
-            bottomVectors = Enumerable.Range(0, o.Bottom).Select(i => Normalize(process.Basis.Combine(Column(i)))).ToArray();
+            topVectors = top.Select(p => engine.RitzVector(final, p).DetachFromDisposeScope()).ToArray();
+            bottomVectors = bottom.Select(p => engine.RitzVector(final, p).DetachFromDisposeScope()).ToArray();
         }
-        return new EigenResult("lanczos", t, b, rt, rb, process.Applications, steps, done, watch.Elapsed.TotalSeconds)
+        var result = new EigenResult("lanczos", top.Select(p => p.Value).ToArray(), bottom.Select(p => p.Value).ToArray(),
+            top.Select(p => p.Residual).ToArray(), bottom.Select(p => p.Residual).ToArray(),
+            engine.Applications, (int)engine.Applications, converged, watch.Elapsed.TotalSeconds)
         {
             Eigenvectors = topVectors,
             BottomEigenvectors = bottomVectors,
+            BasisSize = restart ? m : 0,
+            Restarts = engine.Restarts,
+            Reorthogonalizations = engine.Reorthogonalizations,
         };
+        if (resultPath is not null)
+            AtomicFile.WriteAllText(resultPath, JsonSerializer.Serialize(new LanczosDone(fingerprint, result), StateFile.Json));
+        return result;
     }
+
+    private static bool Report(RitzPair[] pairs, LanczosEngine engine, LanczosOptions o, int k, IProgress<EigenProgress>? progress)
+    {
+        int nt = Math.Min(o.Top, pairs.Length), nb = Math.Min(o.Bottom, pairs.Length);
+        var top = Enumerable.Range(0, nt).Select(i => pairs[pairs.Length - 1 - i]).ToArray();
+        var bottom = Enumerable.Range(0, nb).Select(i => pairs[i]).ToArray();
+        progress?.Report(new EigenProgress((int)engine.Applications, top.Select(p => p.Value).ToArray(), bottom.Select(p => p.Value).ToArray(),
+            top.Select(p => p.Residual).ToArray(), bottom.Select(p => p.Residual).ToArray()) { Locked = engine.Locked, Restarts = engine.Restarts });
+        if (pairs.Length < k) return false;
+        double scale = pairs.Max(p => Math.Abs(p.Value));
+        return top.Concat(bottom).All(p => p.Residual <= o.Tolerance * scale);
+    }
+
+    private static LanczosDone ReadResult(string path)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<LanczosDone>(File.ReadAllText(path), StateFile.Json) ?? throw new JsonException("empty");
+        }
+        catch (JsonException e)
+        {
+            throw new LossLandscapeException($"The result file '{path}' cannot be read ({e.Message}); delete it to run again.");
+        }
+    }
+
+    private static LossLandscapeException Mismatch(string path, string found, string wanted) =>
+        new($"'{path}' belongs to another run ({found}; this run: {wanted}); give another checkpoint directory or delete the file to start afresh.");
 
     internal static int Validate(ISymmetricOperator op, int top, int bottom)
     {
@@ -101,21 +217,10 @@ public static class Lanczos
             throw new LossLandscapeException($"Asked for {k} eigenvalues of an operator of dimension {op.Dimension}.");
         return k;
     }
-
-    private static (double[] Top, double[] Bottom, double[] TopRes, double[] BottomRes) Pick(double[] ascending, double[] residuals, int top, int bottom)
-    {
-        int m = ascending.Length;
-        int nt = Math.Min(top, m), nb = Math.Min(bottom, m);
-        var t = Enumerable.Range(0, nt).Select(i => ascending[m - 1 - i]).ToArray();
-        var rt = Enumerable.Range(0, nt).Select(i => residuals[m - 1 - i]).ToArray();
-        var b = Enumerable.Range(0, nb).Select(i => ascending[i]).ToArray();
-        var rb = Enumerable.Range(0, nb).Select(i => residuals[i]).ToArray();
-        return (t, b, rt, rb);
-    }
-
-    private static Tensor Normalize(Tensor v)
-    {
-        v.div_(ParameterSpace.Norm(v));
-        return v.DetachFromDisposeScope();
-    }
 }
+
+/// <summary>The state file of a Lanczos run.</summary>
+internal sealed record LanczosState(string Fingerprint, EngineState Engine, byte[] Random);
+
+/// <summary>The result file of a finished Lanczos run.</summary>
+internal sealed record LanczosDone(string Fingerprint, EigenResult Result);

@@ -24,5 +24,22 @@ internal sealed class RandomVectors : IDisposable
         return u.lt(0.5).to(ScalarType.Float64).mul_(2).sub_(1).to(dtype, device).MoveToOuterDisposeScope();
     }
 
+    /// <summary>The generator's state, so that a resumed run draws the same numbers as an uninterrupted one.</summary>
+    public byte[] State
+    {
+        get
+        {
+            using var s = _generator.get_state();
+            return s.bytes.ToArray();
+        }
+        set
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            using var s = empty(new long[] { value.Length }, dtype: ScalarType.Byte);
+            s.bytes = value;
+            _generator.set_state(s);
+        }
+    }
+
     public void Dispose() => _generator.Dispose();
 }

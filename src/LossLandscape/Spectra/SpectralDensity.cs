@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Globalization;
+using MathNet.Numerics.Distributions;
 using LossLandscape.Curvature;
 using LossLandscape.Parameters;
 using static TorchSharp.torch;
@@ -11,14 +13,18 @@ namespace LossLandscape.Spectra;
 /// <param name="Sigma">Standard deviation of the Gaussian broadening; null: 1% of the node range (max - min).</param>
 /// <param name="GridPoints">Points of the output grid (at least 2).</param>
 /// <param name="Seed">Seed of the probes.</param>
-/// <param name="Reorthogonalize">Full reorthogonalization inside each Lanczos run (default).</param>
+/// <param name="Reorthogonalization">How each Lanczos run keeps its basis orthogonal (default partial).</param>
+/// <param name="Confidence">Level of the pointwise band over probes, in (0, 1).</param>
+/// <param name="Checkpoint">Write the state (probes done, the current probe's basis, the random stream) to a folder every few steps and resume from it.</param>
 public sealed record SpectralDensityOptions(
     int Probes = 10,
     int Steps = 80,
     double? Sigma = null,
     int GridPoints = 1000,
     long Seed = 0,
-    bool Reorthogonalize = true);
+    Reorthogonalization Reorthogonalization = Reorthogonalization.Partial,
+    double Confidence = 0.95,
+    CheckpointOptions? Checkpoint = null);
 
 /// <summary>The Gauss quadrature of one probe: nodes theta_j (Ritz values) and weights tau_j = (e_1^T s_j)^2, summing to 1.</summary>
 /// <param name="Nodes">theta_j, ascending.</param>
@@ -44,7 +50,23 @@ public sealed record SpectralDensityResult(
     double TraceEstimate,
     long Dimension,
     long Applications,
-    double Seconds);
+    double Seconds)
+{
+    /// <summary>Pointwise standard error of the density over probes: s_g / sqrt(N), s_g the sample standard deviation of the probes' densities phi_k(t_g) (0 with one probe).</summary>
+    public double[] DensityStandardError { get; init; } = Array.Empty<double>();
+
+    /// <summary>Lower edge of the pointwise band: max(0, phi - q s_g / sqrt(N)), q the Student-t quantile with N - 1 degrees of freedom (phi itself with one probe).</summary>
+    public double[] DensityLower { get; init; } = Array.Empty<double>();
+
+    /// <summary>Upper edge of the pointwise band: phi + q s_g / sqrt(N).</summary>
+    public double[] DensityUpper { get; init; } = Array.Empty<double>();
+
+    /// <summary>The band's level.</summary>
+    public double Confidence { get; init; }
+
+    /// <summary>Standard error of <see cref="TraceEstimate"/> over probes: n s / sqrt(N), s the sample standard deviation of sum_j tau_kj theta_kj.</summary>
+    public double TraceStandardError { get; init; }
+}
 
 /// <summary>
 /// Stochastic Lanczos quadrature (Golub and Meurant 1994; Lin, Saad and Yang 2016; Ghorbani, Krishnan and Xiao 2019):
@@ -58,6 +80,8 @@ public sealed record SpectralDensityResult(
 /// </remarks>
 public static class SpectralDensity
 {
+    private const string StateName = "density.state";
+
     /// <summary>Estimates the spectral density of <paramref name="op"/>.</summary>
     /// <exception cref="LossLandscapeException">Fewer than 1 probe or step, fewer than 2 grid points, or a sigma that is not positive.</exception>
     public static SpectralDensityResult Estimate(ISymmetricOperator op, SpectralDensityOptions? options = null, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
@@ -69,47 +93,138 @@ public static class SpectralDensity
         if (o.GridPoints < 2) throw new LossLandscapeException($"The grid needs at least 2 points; got {o.GridPoints}.");
         if (o.Sigma is double sg && !(sg > 0 && double.IsFinite(sg)))
             throw new LossLandscapeException($"Sigma {sg} is not valid: give a positive broadening.");
+        if (!(o.Confidence > 0 && o.Confidence < 1))
+            throw new LossLandscapeException($"Confidence {o.Confidence} is not valid: give a level in (0, 1), for example 0.95.");
+        o.Checkpoint?.EnsureWritable();
         var watch = Stopwatch.StartNew();
         using var random = new RandomVectors(o.Seed);
         int steps = (int)Math.Min(o.Steps, op.Dimension);
+        string fingerprint = string.Create(CultureInfo.InvariantCulture,
+            $"slq n={op.Dimension} dtype={op.DType} probes={o.Probes} steps={steps} reorth={o.Reorthogonalization} seed={o.Seed} tag={o.Checkpoint?.Tag}");
+        string? statePath = o.Checkpoint is null ? null : Path.Combine(o.Checkpoint.Directory, StateName);
         var rules = new List<QuadratureRule>();
         long applications = 0;
-        for (int k = 0; k < o.Probes; k++)
+        LanczosEngine? engine = null;
+        try
         {
-            using var scope = NewDisposeScope();
-            var v = random.Rademacher(op.Dimension, op.DType, op.Device);
-            v.div_(ParameterSpace.Norm(v));
-            using var process = LanczosProcess.Run(op, v, steps, o.Reorthogonalize, _ => false, null, cancellationToken);
-            applications += process.Applications;
-            var (theta, rows) = SymmetricTridiagonal.EigenRows(process.Alpha, process.Beta, new[] { 0 });
-            rules.Add(new QuadratureRule(theta, rows[0].Select(s => s * s).ToArray()));
-            progress?.Report(k + 1);
-        }
+            if (statePath is not null && File.Exists(statePath))
+            {
+                var (state, basis) = StateFile.Read<DensityState>(statePath, s => s.Engine?.Count ?? 0, op.Dimension, op.DType, op.Device);
+                using (basis)
+                {
+                    if (state.Fingerprint != fingerprint)
+                        throw new LossLandscapeException($"'{statePath}' belongs to another run ({state.Fingerprint}; this run: {fingerprint}); give another checkpoint directory or delete the file to start afresh.");
+                    rules.AddRange(state.Rules);
+                    applications = state.Applications;
+                    random.State = state.Random;
+                    if (state.Engine is not null)
+                    {
+                        engine = new LanczosEngine(op, steps, int.MaxValue, o.Reorthogonalization);
+                        engine.Load(state.Engine, basis!);
+                    }
+                }
+            }
 
+            void Save()
+            {
+                if (statePath is null) return;
+                StateFile.Write(statePath, new DensityState(fingerprint, rules.ToArray(), applications, engine?.Save(), random.State), engine?.Basis);
+            }
+
+            while (rules.Count < o.Probes)
+            {
+                if (engine is null)
+                {
+                    engine = new LanczosEngine(op, steps, int.MaxValue, o.Reorthogonalization);
+                    using var scope = NewDisposeScope();
+                    engine.Start(random.Rademacher(op.Dimension, op.DType, op.Device));
+                }
+                while (true)
+                {
+                    if (cancellationToken.IsCancellationRequested)
+                    {
+                        Save();
+                        throw new OperationCanceledException(statePath is null
+                            ? $"The density was cancelled after {rules.Count} probes."
+                            : $"The density was interrupted after {rules.Count} probes; its state is in {o.Checkpoint!.Directory}: run the same command again to resume.",
+                            cancellationToken);
+                    }
+                    engine.Step();
+                    applications++;
+                    if (engine.Count >= steps || !engine.Advance(null, null)) break;
+                    if (statePath is not null && applications % o.Checkpoint!.Every == 0) Save();
+                }
+                int c = engine.Count;
+                var (theta, rows) = SymmetricTridiagonal.EigenRows(engine.Diagonal(c), engine.OffDiagonal(c), new[] { 0 });
+                rules.Add(new QuadratureRule(theta, rows[0].Select(x => x * x).ToArray()));
+                engine.Dispose();
+                engine = null;
+                if (statePath is not null) Save();
+                progress?.Report(rules.Count);
+            }
+        }
+        finally
+        {
+            engine?.Dispose();
+        }
+        return Smooth(rules, o, op.Dimension, applications, watch.Elapsed.TotalSeconds);
+    }
+
+    private static SpectralDensityResult Smooth(List<QuadratureRule> rules, SpectralDensityOptions o, long dimension, long applications, double seconds)
+    {
         double lo = rules.Min(r => r.Nodes[0]);
         double hi = rules.Max(r => r.Nodes[^1]);
         double sigma = o.Sigma ?? (hi > lo ? 0.01 * (hi - lo) : 1e-3 * Math.Max(Math.Abs(hi), 1.0));
         double a = lo - 7 * sigma, b = hi + 7 * sigma;
-        int g = o.GridPoints;
+        int g = o.GridPoints, np = rules.Count;
         var grid = Enumerable.Range(0, g).Select(i => a + (b - a) * i / (g - 1)).ToArray();
-        var density = new double[g];
-        double norm = 1.0 / (o.Probes * sigma * Math.Sqrt(2 * Math.PI));
-        foreach (var rule in rules)
+        // Each probe's own density phi_k; the estimate is their mean.
+        var perProbe = new double[np][];
+        double norm = 1.0 / (sigma * Math.Sqrt(2 * Math.PI));
+        for (int k = 0; k < np; k++)
+        {
+            var rule = rules[k];
+            var d = perProbe[k] = new double[g];
             for (int j = 0; j < rule.Nodes.Length; j++)
             {
                 double w = rule.Weights[j] * norm, c = rule.Nodes[j];
                 for (int i = 0; i < g; i++)
                 {
-                    double d = (grid[i] - c) / sigma;
-                    density[i] += w * Math.Exp(-0.5 * d * d);
+                    double z = (grid[i] - c) / sigma;
+                    d[i] += w * Math.Exp(-0.5 * z * z);
                 }
             }
+        }
+        var density = new double[g];
+        for (int i = 0; i < g; i++) density[i] = perProbe.Average(p => p[i]);
         double h = (b - a) / (g - 1);
         double integral = Trapezoid(density, h);
         for (int i = 0; i < g; i++) density[i] /= integral;
+        foreach (var p in perProbe)
+            for (int i = 0; i < g; i++) p[i] /= integral;
+        var stderr = new double[g];
+        var lower = new double[g];
+        var upper = new double[g];
+        double q = np > 1 ? StudentT.InvCDF(0, 1, np - 1, (1 + o.Confidence) / 2) : 0;
+        for (int i = 0; i < g; i++)
+        {
+            double sd = np > 1 ? Math.Sqrt(perProbe.Sum(p => (p[i] - density[i]) * (p[i] - density[i])) / (np - 1)) : 0;
+            stderr[i] = sd / Math.Sqrt(np);
+            lower[i] = Math.Max(0, density[i] - q * stderr[i]);
+            upper[i] = density[i] + q * stderr[i];
+        }
         double mean = Trapezoid(grid.Select((t, i) => t * density[i]).ToArray(), h);
-        double quadratureMean = rules.Sum(r => r.Nodes.Zip(r.Weights, (t, w) => t * w).Sum()) / o.Probes;
-        return new SpectralDensityResult(grid, density, sigma, rules, mean, quadratureMean * op.Dimension, op.Dimension, applications, watch.Elapsed.TotalSeconds);
+        var probeMeans = rules.Select(r => r.Nodes.Zip(r.Weights, (t, w) => t * w).Sum()).ToArray();
+        double quadratureMean = probeMeans.Average();
+        double traceSe = np > 1 ? dimension * Math.Sqrt(probeMeans.Sum(x => (x - quadratureMean) * (x - quadratureMean)) / (np - 1) / np) : 0;
+        return new SpectralDensityResult(grid, density, sigma, rules, mean, quadratureMean * dimension, dimension, applications, seconds)
+        {
+            DensityStandardError = stderr,
+            DensityLower = lower,
+            DensityUpper = upper,
+            Confidence = o.Confidence,
+            TraceStandardError = traceSe,
+        };
     }
 
     private static double Trapezoid(double[] f, double h)
@@ -119,3 +234,6 @@ public static class SpectralDensity
         return s * h;
     }
 }
+
+/// <summary>The state file of a density run.</summary>
+internal sealed record DensityState(string Fingerprint, QuadratureRule[] Rules, long Applications, EngineState? Engine, byte[] Random);

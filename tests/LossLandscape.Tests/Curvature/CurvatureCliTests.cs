@@ -92,7 +92,19 @@ public class CurvatureCliTests
             root.GetProperty("operator").GetString().Should().Be("ggn");
             root.GetProperty("lower").GetDouble().Should().BeLessThan(root.GetProperty("upper").GetDouble());
             root.GetProperty("blocks").GetArrayLength().Should().Be(4);
-            root.GetProperty("samples").GetArrayLength().Should().Be(50);
+            // Hutch++ by default: 50 applications = a sketch of k (A S), k more for tr(Q^T A Q), and 50 - 2k residual probes.
+            root.GetProperty("estimator").GetString().Should().Be("hutch++");
+            int k = root.GetProperty("sketchSize").GetInt32();
+            k.Should().BeGreaterThan(0);
+            root.GetProperty("samples").GetArrayLength().Should().Be(50 - 2 * k);
+        }
+        (code, _, err) = CliTests.Run("trace", "--model", "mlp:4-6-3", "--weights", weights, "--data", data, "--dtype", "float64",
+            "--probes", "50", "--operator", "ggn", "--estimator", "hutchinson", "--json", tj);
+        code.Should().Be(0, err);
+        using (var doc = JsonDocument.Parse(File.ReadAllText(tj)))
+        {
+            doc.RootElement.GetProperty("estimator").GetString().Should().Be("hutchinson");
+            doc.RootElement.GetProperty("samples").GetArrayLength().Should().Be(50, "plain Hutchinson keeps one sample per probe");
         }
     }
 

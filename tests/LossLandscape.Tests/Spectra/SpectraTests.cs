@@ -113,7 +113,7 @@ public class SpectraTests
         using var scope = NewDisposeScope();
         var spectrum = Enumerable.Range(0, 100).Select(i => i < 99 ? i / 100.0 : 5.0).ToArray();
         using var op = new DenseOperator(WithSpectrum(spectrum, 45));
-        var r = Lanczos.Run(op, new LanczosOptions(Top: 1, Reorthogonalize: false, Tolerance: 1e-10));
+        var r = Lanczos.Run(op, new LanczosOptions(Top: 1, Reorthogonalization: Reorthogonalization.None, Tolerance: 1e-10));
         r.Eigenvalues[0].Should().BeApproximately(5.0, 1e-9);
     }
 

@@ -1,0 +1,181 @@
+using System.Diagnostics;
+using LossLandscape.Curvature;
+using LossLandscape.Data;
+using LossLandscape.Losses;
+using LossLandscape.Models;
+using LossLandscape.Spectra;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace LossLandscape.Bench;
+
+/// <summary>
+/// The cost of a whole spectrum run against its operator, on the MLP 784-500-300-10 (545,810 parameters) at
+/// initialization (seed 0) over 1000 Fashion-MNIST training images, every ratio from one run:
+/// overhead (float32: wall time of Lanczos top-k / (applications x the mean HVP, every HVP of the run timed),
+/// for the default method and for the full basis with full reorthogonalization),
+/// applications (float64, where a relative residual of 1e-6 is above rounding: applications of the default method /
+/// those of the full basis), memory (float32, top-20 for 200 steps: peak resident memory above start, default basis
+/// vs full basis).
+/// </summary>
+public static class SpectrumBench
+{
+    public static int Run(string[] args)
+    {
+        // --images N: the number of images for the memory and applications parts (the overhead part always uses 1000).
+        long images = 1000;
+        int at = Array.IndexOf(args, "--images");
+        if (at >= 0)
+        {
+            if (at + 1 >= args.Length || !long.TryParse(args[at + 1], out images) || images < 1 || images > 60000)
+            {
+                Console.Error.WriteLine("--images needs a number of images in [1, 60000]");
+                return 2;
+            }
+            args = args.Where((_, i) => i != at && i != at + 1).ToArray();
+        }
+        var known = new[] { "overhead", "overhead-default", "applications", "memory" };
+        var parts = args.Length == 0 ? new[] { "overhead", "applications", "memory" } : args;
+        foreach (var p in parts.Where(p => !known.Contains(p)))
+        {
+            Console.Error.WriteLine($"unknown part '{p}': use {string.Join(", ", known)}");
+            return 2;
+        }
+        LossLandscape.Runtime.TorchRuntime.RetainFreedHostMemory();
+        const string folder = "/usr/share/datasets/fashion-mnist";
+        if (!File.Exists(Path.Combine(folder, "train-images-idx3-ubyte.gz")))
+        {
+            Console.Error.WriteLine($"spectrum bench: {folder} is absent (apt-get install dataset-fashion-mnist)");
+            return 2;
+        }
+        using var all = IdxReader.Read(Path.Combine(folder, "train-images-idx3-ubyte.gz"), Path.Combine(folder, "train-labels-idx1-ubyte.gz"), "fashion-mnist/train", DataCatalog.FashionMnistClassNames);
+        using var idx = arange(1000, dtype: ScalarType.Int64);
+        using var data32 = all.Select(idx, "fashion-mnist 1000");
+        using var idxSmall = arange(images, dtype: ScalarType.Int64);
+        using var small = all.Select(idxSmall, $"fashion-mnist {images}");
+        Console.WriteLine($"threads: {get_num_threads()}, cpu; MLP 784-500-300-10 at initialization (seed 0), Hessian; 1000 Fashion-MNIST training images ({images} for memory and applications)");
+        if (parts.Contains("memory")) Memory(small);
+        if (parts.Contains("overhead") || parts.Contains("overhead-default")) Overhead(data32, withFullBasis: parts.Contains("overhead"));
+        if (parts.Contains("applications")) Applications(small);
+        return 0;
+    }
+
+    private static Mlp Model(ScalarType dtype)
+    {
+        manual_seed(0);
+        var m = new Mlp(new[] { 784, 500, 300, 10 });
+        m.to(dtype);
+        m.eval();
+        return m;
+    }
+
+    private static double HvpMs(HessianOperator op, int calls)
+    {
+        manual_seed(5);
+        using var v = op.Space.Randn();
+        var ms = new List<double>();
+        for (int i = 0; i < calls; i++)
+        {
+            var sw = Stopwatch.StartNew();
+            using (NewDisposeScope()) op.Apply(v);
+            ms.Add(sw.Elapsed.TotalMilliseconds);
+        }
+        ms.Sort();
+        return ms[ms.Count / 2];
+    }
+
+    /// <summary>The operator with a clock around each application: the HVPs timed inside the run itself.</summary>
+    private sealed class Timed(ISymmetricOperator inner) : ISymmetricOperator
+    {
+        public long Dimension => inner.Dimension;
+        public ScalarType DType => inner.DType;
+        public Device Device => inner.Device;
+        public long Applications { get; private set; }
+        public double Milliseconds { get; private set; }
+
+        public Tensor Apply(Tensor v)
+        {
+            var sw = Stopwatch.StartNew();
+            var r = inner.Apply(v);
+            Milliseconds += sw.Elapsed.TotalMilliseconds;
+            Applications++;
+            return r;
+        }
+    }
+
+    private static void Overhead(Dataset data, bool withFullBasis)
+    {
+        using var model = Model(ScalarType.Float32);
+        var op = new HessianOperator(model, new CrossEntropyLoss(), data, new CurvatureOptions(BatchSize: 1000));
+        HvpMs(op, 3);
+        // This machine's speed drifts by several times within a minute when it is shared, so the HVP is timed inside
+        // the run: every application is clocked, and the ratio is wall time / (applications x their mean time).
+        foreach (int k in new[] { 10, 20 })
+            foreach (var (name, options) in new[]
+            {
+                ("default (thick restart, partial reorthogonalization)", new LanczosOptions(Top: k, Tolerance: 1e-4)),
+                ("full basis, full reorthogonalization", new LanczosOptions(Top: k, Tolerance: 1e-4, Reorthogonalization: Reorthogonalization.Full, BasisSize: LanczosOptions.FullBasis)),
+            }.Where(c => withFullBasis || c.Item1.StartsWith("default", StringComparison.Ordinal)))
+            {
+                var timed = new Timed(op);
+                var sw = Stopwatch.StartNew();
+                var r = Lanczos.Run(timed, options);
+                double wall = sw.Elapsed.TotalMilliseconds;
+                double hvp = timed.Milliseconds / timed.Applications;
+                double ratio = wall / (r.Applications * hvp);
+                Console.WriteLine($"overhead: top-{k}, {name}: {r.Applications} applications, {r.Restarts} restarts, {r.Reorthogonalizations} Gram-Schmidt passes, " +
+                    $"{wall / 1000:F1} s; HVP in the run {hvp:F1} ms (mean); wall / (applications x HVP) = {ratio:F3}" +
+                    (name.StartsWith("default", StringComparison.Ordinal) ? $" (target <= 1.10: {(ratio <= 1.10 ? "met" : "NOT met")})" : ""));
+            }
+    }
+
+    private static void Applications(Dataset data32)
+    {
+        using var model = Model(ScalarType.Float64);
+        using var data = new Dataset($"{data32.Name} float64", data32.Inputs.to(ScalarType.Float64), data32.Labels.clone(), data32.ClassNames);
+        var op = new HessianOperator(model, new CrossEntropyLoss(), data, new CurvatureOptions(BatchSize: 1000));
+        Console.WriteLine($"applications: {data.Count} images, float64");
+        foreach (int k in new[] { 20, 10 })
+        {
+            var full = Lanczos.Run(op, new LanczosOptions(Top: k, Tolerance: 1e-6, MaxIterations: 600, Reorthogonalization: Reorthogonalization.Full, BasisSize: LanczosOptions.FullBasis));
+            var def = Lanczos.Run(op, new LanczosOptions(Top: k, Tolerance: 1e-6, MaxIterations: 1200));
+            double worst = def.Eigenvalues.Zip(full.Eigenvalues, (a, b) => Math.Abs(a - b) / Math.Abs(full.Eigenvalues[0])).Max();
+            double ratio = (double)def.Applications / full.Applications;
+            Console.WriteLine($"applications: top-{k} to relative residual 1e-6 (float64): default {def.Applications} (basis {def.BasisSize}, {def.Restarts} restarts, converged {def.Converged}), " +
+                $"full basis {full.Applications} (converged {full.Converged}); ratio {ratio:F3} (target <= 1.2: {(ratio <= 1.2 ? "met" : "NOT met")}); largest eigenvalue difference {worst:G2} relative");
+            if (worst > 1e-6)
+            {
+                Console.WriteLine($"applications: top-{k} default:    {string.Join(", ", def.Eigenvalues.Select(x => x.ToString("G8")))}");
+                Console.WriteLine($"applications: top-{k} full basis: {string.Join(", ", full.Eigenvalues.Select(x => x.ToString("G8")))}");
+            }
+        }
+    }
+
+    private static long Kb(string field)
+    {
+        foreach (var line in File.ReadLines("/proc/self/status"))
+            if (line.StartsWith(field + ":", StringComparison.Ordinal))
+                return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
+        return -1;
+    }
+
+    private static void Memory(Dataset data)
+    {
+        using var model = Model(ScalarType.Float32);
+        var op = new HessianOperator(model, new CrossEntropyLoss(), data, new CurvatureOptions(BatchSize: 1000));
+        HvpMs(op, 3);
+        Console.WriteLine($"memory: {data.Count} images, float32");
+        long vectorMiB = op.Dimension * 4 / 1048576;
+        // Ascending in memory: the allocator keeps freed blocks, so the smaller run goes first.
+        foreach (var (name, basis) in new[] { ($"default basis (max(2k + 1, 20) = {LanczosOptions.DefaultBasisSize(20)})", (int?)null), ("full basis", (int?)LanczosOptions.FullBasis) })
+        {
+            GC.Collect();
+            File.WriteAllText("/proc/self/clear_refs", "5");
+            long before = Kb("VmRSS");
+            var r = Lanczos.Run(op, new LanczosOptions(Top: 20, Tolerance: 0, MaxIterations: 200, BasisSize: basis));
+            long peak = Kb("VmHWM");
+            Console.WriteLine($"memory: top-20, 200 steps, {name}: peak resident memory above start {(peak - before) / 1024.0:F0} MiB " +
+                $"({r.Applications} applications, {r.Restarts} restarts; one parameter vector is {vectorMiB} MiB)");
+        }
+    }
+}

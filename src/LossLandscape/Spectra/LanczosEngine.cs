@@ -1,0 +1,478 @@
+using LossLandscape.Curvature;
+using LossLandscape.Parameters;
+using MathNet.Numerics.LinearAlgebra;
+using static TorchSharp.torch;
+
+namespace LossLandscape.Spectra;
+
+/// <summary>
+/// The Lanczos recurrence shared by <see cref="Lanczos"/> and <see cref="SpectralDensity"/>: a basis of at most
+/// <c>capacity</c> vectors stored as the rows of one preallocated matrix, the projected matrix T = Q^T A Q, the
+/// estimates of the loss of orthogonality, and (when a basis size m is given) the thick restart of Wu and Simon (2000)
+/// with locking of converged Ritz pairs.
+/// </summary>
+/// <remarks>
+/// <para>Step: w = A q_j - sum_i T_ij q_i (the three-term recurrence, plus the arrow of retained Ritz vectors in the first
+/// step after a restart), alpha_j = q_j . A q_j, beta_j = |w|, q_{j+1} = w / beta_j.</para>
+/// <para>Loss of orthogonality (Simon 1984, generalised to the arrowhead T of a restarted basis): with
+/// A q_k = sum_i T_ik q_i for k &lt; j, beta_j w_{j+1,k} = (T W - W T)_{kj} + rounding, where W_ik ~ q_i . q_k and W_kk = 1.
+/// The rounding term is modelled as eps * 3 |A| / beta_j with the sign of the rest.</para>
+/// <para>Thick restart: when the basis holds m vectors and the residual vector q_m, the active block of T (the vectors
+/// not locked) is diagonalised, T_a = S diag(theta) S^T; the wanted Ritz vectors and some extra ones, y_i = Q_a s_i, replace
+/// the basis (recombined in column chunks, so no second basis is allocated), q_m follows them, and T becomes
+/// diag(theta) with the arrow T_{i,r} = beta_{m-1} s_{m-1,i} to q_m. Retained pairs that the caller marks (converged to
+/// rounding) are locked: they stay in the basis, take no part in later restarts, and their coupling is dropped from
+/// the projected problem (an error of the size of that coupling, which the orthogonality estimate accounts for).</para>
+/// </remarks>
+internal sealed class LanczosEngine : IDisposable
+{
+    private const long Chunk = 1 << 16;
+    private readonly ISymmetricOperator _op;
+    private readonly Tensor _q;
+    private readonly int _capacity;
+    private readonly int _restartAt;
+    private readonly Reorthogonalization _mode;
+    private readonly double _eps;
+    private readonly double _delta;
+    private readonly double _breakdown;
+    private readonly double[,] _t;
+    private readonly double[,] _w;
+    private readonly double[] _lockedResidual;
+    private readonly double[] _omega;
+    private Tensor? _pending;
+
+    /// <param name="op">The operator.</param>
+    /// <param name="capacity">Most vectors held: m + 1 when restarting, otherwise the most steps.</param>
+    /// <param name="restartAt">Basis size m at which to restart (int.MaxValue: never).</param>
+    /// <param name="mode">Reorthogonalization.</param>
+    public LanczosEngine(ISymmetricOperator op, int capacity, int restartAt, Reorthogonalization mode)
+    {
+        _op = op;
+        _capacity = Math.Max(capacity, 1);
+        _restartAt = restartAt;
+        _mode = mode;
+        bool f64 = op.DType == ScalarType.Float64;
+        _eps = f64 ? 2.220446049250313e-16 : 1.1920929e-7;
+        _delta = Math.Sqrt(_eps);
+        _breakdown = f64 ? 1e-12 : 1e-5;
+        _q = empty(new long[] { _capacity, op.Dimension }, dtype: op.DType, device: op.Device).DetachFromDisposeScope();
+        _t = new double[_capacity, _capacity];
+        _w = new double[_capacity, _capacity];
+        _lockedResidual = new double[_capacity];
+        _omega = new double[_capacity];
+    }
+
+    /// <summary>Vectors in the basis (the last one is the next to be applied, or the one just applied after <see cref="Step"/>).</summary>
+    public int Count { get; private set; }
+
+    /// <summary>Locked Ritz vectors at the front of the basis.</summary>
+    public int Locked { get; private set; }
+
+    /// <summary>Operator applications so far.</summary>
+    public long Applications { get; private set; }
+
+    /// <summary>Thick restarts so far.</summary>
+    public int Restarts { get; private set; }
+
+    /// <summary>Passes of Gram-Schmidt against the whole basis so far.</summary>
+    public int Reorthogonalizations { get; private set; }
+
+    /// <summary>beta of the last step: the coupling of the current Ritz pairs to the residual vector.</summary>
+    public double TrailingBeta { get; private set; }
+
+    /// <summary>Unit roundoff of the dtype: pairs are locked only when their residual is below a small multiple of eps |A|.</summary>
+    public double Epsilon => _eps;
+
+    /// <summary>Largest |alpha| or beta seen, an estimate of |A|.</summary>
+    public double Scale { get; private set; }
+
+    /// <summary>The basis has been restarted, so T is no longer tridiagonal.</summary>
+    public bool Restarted { get; private set; }
+
+    private bool _forceNext;
+
+    /// <summary>Starts from <paramref name="v"/> (normalized here).</summary>
+    public void Start(Tensor v)
+    {
+        using var scope = NewDisposeScope();
+        double norm = ParameterSpace.Norm(v);
+        if (!(norm > 0) || !double.IsFinite(norm))
+            throw new LossLandscapeException("The start vector is zero or not finite.");
+        using (no_grad()) _q[0].copy_(v).div_(norm);
+        _w[0, 0] = 1;
+        Count = 1;
+    }
+
+    /// <summary>Row i of the basis (a view).</summary>
+    public Tensor this[int i] => _q[i];
+
+    /// <summary>The diagonal of T over the first <paramref name="m"/> vectors.</summary>
+    public double[] Diagonal(int m) => Enumerable.Range(0, m).Select(i => _t[i, i]).ToArray();
+
+    /// <summary>The off-diagonal of T over the first <paramref name="m"/> vectors (T tridiagonal: no restart).</summary>
+    public double[] OffDiagonal(int m) => Enumerable.Range(0, Math.Max(m - 1, 0)).Select(i => _t[i, i + 1]).ToArray();
+
+    /// <summary>Applies A to the last basis vector and forms the next (unnormalized) one; T gains its last column.</summary>
+    public void Step()
+    {
+        int j = Count - 1;
+        using var scope = NewDisposeScope();
+        var q = _q[j];
+        var w = _op.Apply(q);
+        Applications++;
+        double a = ParameterSpace.Dot(q, w);
+        if (!double.IsFinite(a))
+            throw new LossLandscapeException("The operator returned NaN or Inf (check the model's weights and the data).");
+        _t[j, j] = a;
+        w.add_(q, alpha: -a);
+        int couplings = 0, last = -1;
+        for (int i = 0; i < j; i++)
+            if (_t[i, j] != 0) { couplings++; last = i; }
+        if (couplings == 1)
+            w.add_(_q[last], alpha: -_t[last, j]);
+        else if (couplings > 1)
+        {
+            var c = tensor(Enumerable.Range(0, j).Select(i => _t[i, j]).ToArray(), dtype: ScalarType.Float64).to(_op.DType, _op.Device);
+            w.sub_(_q.narrow(0, 0, j).t().mv(c));
+        }
+        double b = ParameterSpace.Norm(w);
+        if (!double.IsFinite(b))
+            throw new LossLandscapeException("The operator returned NaN or Inf (check the model's weights and the data).");
+        Scale = Math.Max(Scale, Math.Max(Math.Abs(a), b));
+
+        bool reorthogonalize = _mode == Reorthogonalization.Full;
+        if (_mode == Reorthogonalization.Partial)
+        {
+            double worst = EstimateOrthogonality(j, b);
+            if (_forceNext)
+            {
+                reorthogonalize = true;
+                _forceNext = false;
+            }
+            else if (worst > _delta)
+            {
+                reorthogonalize = true;
+                _forceNext = true;
+            }
+        }
+        if (reorthogonalize)
+        {
+            b = Orthogonalize(w, Count, b);
+            for (int k = 0; k <= j; k++) _omega[k] = _eps;
+        }
+        TrailingBeta = b;
+        _pending?.Dispose();
+        _pending = w.DetachFromDisposeScope();
+    }
+
+    /// <summary>
+    /// Adds the vector formed by <see cref="Step"/> to the basis, and restarts when the basis is full. On breakdown
+    /// (beta ~ 0, an invariant subspace) continues from a random vector orthogonal to the basis when
+    /// <paramref name="random"/> is given (coupling 0); returns false otherwise.
+    /// </summary>
+    public bool Advance(RandomVectors? random, Func<double[], double[], int[]>? chooseRetained)
+    {
+        int idx = Count;
+        if (idx >= _capacity)
+            throw new InvalidOperationException("The Lanczos basis is full.");
+        var w = _pending ?? throw new InvalidOperationException("Step before Advance.");
+        _pending = null;
+        using (var scope = NewDisposeScope())
+        {
+            w.MoveToOuterDisposeScope();
+            double b = TrailingBeta;
+            if (b <= _breakdown * Scale)
+            {
+                if (random is null) { w.Dispose(); return false; }
+                w.Dispose();
+                w = random.Gaussian(_op.Dimension, _op.DType, _op.Device);
+                Orthogonalize(w, Count, ParameterSpace.Norm(w));
+                Orthogonalize(w, Count, ParameterSpace.Norm(w));
+                w.div_(ParameterSpace.Norm(w));
+                for (int k = 0; k < idx; k++) _omega[k] = _eps;
+            }
+            else
+            {
+                w.div_(b);
+                _t[idx - 1, idx] = _t[idx, idx - 1] = b;
+            }
+            using (no_grad()) _q[idx].copy_(w);
+            w.Dispose();
+        }
+        for (int k = 0; k < idx; k++) _w[idx, k] = _w[k, idx] = _omega[k];
+        _w[idx, idx] = 1;
+        Count++;
+        if (Count == _restartAt + 1 && chooseRetained is not null) Restart(chooseRetained);
+        return true;
+    }
+
+    /// <summary>
+    /// The Ritz pairs of the current projected problem: locked pairs (their diagonal entries of T, the residual at
+    /// locking) and the active block's eigenvalues with residuals TrailingBeta |s_{last,i}|. Ascending by value.
+    /// With <paramref name="vectors"/>, also the eigenvector matrix of the active block (column i for active pair i).
+    /// </summary>
+    public RitzSet Ritz(bool vectors)
+    {
+        int l = Locked, s = Count - l;
+        double[] theta;
+        double[]? lastRow = null;
+        double[,]? sMatrix = null;
+        if (!Restarted && l == 0 && !vectors)
+        {
+            var (values, rows) = SymmetricTridiagonal.EigenRows(Diagonal(s), OffDiagonal(s), new[] { s - 1 });
+            theta = values;
+            lastRow = rows[0];
+        }
+        else
+        {
+            var m = Matrix<double>.Build.Dense(s, s, (i, k) => _t[l + i, l + k]);
+            if (!m.Enumerate().All(double.IsFinite))
+                throw new LossLandscapeException("The projected matrix holds NaN or Inf; the operator produced non-finite values.");
+            var evd = m.Evd(Symmetricity.Symmetric);
+            var order = Enumerable.Range(0, s).OrderBy(i => evd.EigenValues[i].Real).ToArray();
+            theta = order.Select(i => evd.EigenValues[i].Real).ToArray();
+            var ev = evd.EigenVectors;
+            sMatrix = new double[s, s];
+            for (int i = 0; i < s; i++)
+                for (int c = 0; c < s; c++)
+                    sMatrix[i, c] = ev[i, order[c]];
+            lastRow = Enumerable.Range(0, s).Select(c => sMatrix[s - 1, c]).ToArray();
+        }
+        var all = new List<RitzPair>(l + s);
+        for (int k = 0; k < l; k++) all.Add(new RitzPair(_t[k, k], _lockedResidual[k], k, -1));
+        for (int c = 0; c < s; c++) all.Add(new RitzPair(theta[c], TrailingBeta * Math.Abs(lastRow[c]), -1, c));
+        all.Sort((x, y) => x.Value.CompareTo(y.Value));
+        return new RitzSet(all.ToArray(), sMatrix, l);
+    }
+
+    /// <summary>The unit Ritz vector of <paramref name="pair"/>; the caller owns it.</summary>
+    public Tensor RitzVector(RitzSet set, RitzPair pair)
+    {
+        using var scope = NewDisposeScope();
+        Tensor v;
+        if (pair.LockedIndex >= 0) v = _q[pair.LockedIndex].clone();
+        else
+        {
+            int s = Count - set.Locked;
+            var col = Enumerable.Range(0, s).Select(i => set.Vectors![i, pair.ActiveIndex]).ToArray();
+            var coef = tensor(col, dtype: ScalarType.Float64).to(_op.DType, _op.Device);
+            v = _q.narrow(0, set.Locked, s).t().mv(coef);
+        }
+        v.div_(ParameterSpace.Norm(v));
+        return v.MoveToOuterDisposeScope();
+    }
+
+    private double EstimateOrthogonality(int j, double beta)
+    {
+        double noise = _eps * 3 * Math.Max(Scale, double.Epsilon);
+        double worst = 0;
+        double b = Math.Max(beta, _breakdown * Math.Max(Scale, double.Epsilon));
+        for (int k = 0; k < j; k++)
+        {
+            double x = 0;
+            for (int i = 0; i <= j; i++)
+                x += _t[i, k] * _w[i, j] - _w[k, i] * _t[i, j];
+            // A locked vector's coupling s to a residual vector that a later restart recombined is no longer in T: A q_j
+            // then has an unsubtracted component of up to s along it (pairs are locked only at s <= eps |A|).
+            double nk = k < Locked ? noise + _lockedResidual[k] : noise;
+            x = (x + (x >= 0 ? nk : -nk)) / b;
+            _omega[k] = x;
+            worst = Math.Max(worst, Math.Abs(x));
+        }
+        _omega[j] = noise / b;
+        return worst;
+    }
+
+    /// <summary>w minus its projection on the first <paramref name="count"/> basis vectors; a second pass when the first removed too much.</summary>
+    private double Orthogonalize(Tensor w, int count, double before)
+    {
+        using var scope = NewDisposeScope();
+        var q = _q.narrow(0, 0, count);
+        double norm = before;
+        for (int pass = 0; pass < 2; pass++)
+        {
+            var c = q.mv(w);
+            w.sub_(q.t().mv(c));
+            Reorthogonalizations++;
+            double after = ParameterSpace.Norm(w);
+            bool enough = after >= 0.7071067811865476 * norm;
+            norm = after;
+            if (enough) break;
+        }
+        return norm;
+    }
+
+    private void Restart(Func<double[], double[], int[]> chooseRetained)
+    {
+        int l = Locked, m = Count - 1, s = m - l;
+        // T over the active block [l, m) and the coupling beta_{m-1} of its last vector to q_m.
+        double beta = _t[m - 1, m];
+        var mat = Matrix<double>.Build.Dense(s, s, (i, k) => _t[l + i, l + k]);
+        var evd = mat.Evd(Symmetricity.Symmetric);
+        var order = Enumerable.Range(0, s).OrderBy(i => evd.EigenValues[i].Real).ToArray();
+        var theta = order.Select(i => evd.EigenValues[i].Real).ToArray();
+        var sv = new double[s, s];
+        for (int i = 0; i < s; i++)
+            for (int c = 0; c < s; c++)
+                sv[i, c] = evd.EigenVectors[i, order[c]];
+        var coupling = Enumerable.Range(0, s).Select(c => beta * sv[s - 1, c]).ToArray();
+        var residual = coupling.Select(Math.Abs).ToArray();
+        // The caller picks which active pairs to keep (indices into theta, ascending) and, by a negative sign (-1 - c),
+        // which of them to lock.
+        var picked = chooseRetained(theta, residual);
+        var lockNew = picked.Where(p => p < 0).Select(p => -1 - p).ToArray();
+        var keep = picked.Where(p => p >= 0).ToArray();
+        var cols = lockNew.Concat(keep).ToArray();
+        int r = cols.Length;
+        if (r == 0 || r > s - 2)
+            throw new InvalidOperationException($"A restart must keep between 1 and {s - 2} vectors; got {r}.");
+
+        using (var scope = NewDisposeScope())
+        using (no_grad())
+        {
+            // Y = S_sel^T Q_a, in column chunks so that no second basis is allocated.
+            var coef = new double[r * s];
+            for (int a = 0; a < r; a++)
+                for (int i = 0; i < s; i++)
+                    coef[a * s + i] = sv[i, cols[a]];
+            var sel = tensor(coef, new long[] { r, s }, dtype: ScalarType.Float64).to(_op.DType, _op.Device);
+            long n = _op.Dimension;
+            for (long start = 0; start < n; start += Chunk)
+            {
+                using var inner = NewDisposeScope();
+                long len = Math.Min(Chunk, n - start);
+                var block = _q.narrow(1, start, len);
+                var y = sel.mm(block.narrow(0, l, s));
+                block.narrow(0, l, r).copy_(y);
+            }
+            _q[l + r].copy_(_q[m]);
+        }
+
+        // Orthogonality estimates carried to the new basis: W' = P^T W P with P the change of basis (identity on the
+        // locked vectors and on q_m, S_sel on the active block).
+        int newCount = l + r + 1;
+        var oldW = (double[,])_w.Clone();
+        double[] Column(int oldIndex, int newIndex)
+        {
+            // W' column newIndex: W[:, oldIndex] for locked / residual, W S_sel[:, a] for the new Ritz vectors.
+            var col = new double[m + 1];
+            if (newIndex < l || newIndex == l + r)
+                for (int i = 0; i <= m; i++) col[i] = oldW[i, oldIndex];
+            else
+            {
+                int a = newIndex - l;
+                for (int i = 0; i <= m; i++)
+                {
+                    double x = 0;
+                    for (int k = 0; k < s; k++) x += oldW[i, l + k] * sv[k, cols[a]];
+                    col[i] = x;
+                }
+            }
+            return col;
+        }
+        var mapped = new double[newCount][];
+        for (int c = 0; c < newCount; c++) mapped[c] = Column(c < l ? c : c == l + r ? m : -1, c);
+        var newW = new double[newCount, newCount];
+        for (int c = 0; c < newCount; c++)
+            for (int rr = 0; rr < newCount; rr++)
+            {
+                // Row transform of column c.
+                double x;
+                if (rr < l) x = mapped[c][rr];
+                else if (rr == l + r) x = mapped[c][m];
+                else
+                {
+                    int a = rr - l;
+                    x = 0;
+                    for (int k = 0; k < s; k++) x += sv[k, cols[a]] * mapped[c][l + k];
+                }
+                newW[rr, c] = x;
+            }
+        Array.Clear(_w);
+        for (int i = 0; i < newCount; i++)
+            for (int k = 0; k < newCount; k++)
+            {
+                double x = i == k ? 1 : 0.5 * (newW[i, k] + newW[k, i]);
+                if (i != k && Math.Abs(x) < _eps) x = x >= 0 ? _eps : -_eps;
+                _w[i, k] = x;
+            }
+
+        // T' = diag(theta) with the arrow to q_m; locked rows keep their coupling for the recurrence only.
+        var oldT = (double[,])_t.Clone();
+        Array.Clear(_t);
+        for (int i = 0; i < l; i++)
+        {
+            _t[i, i] = oldT[i, i];
+            for (int k = 0; k < l; k++) _t[i, k] = oldT[i, k];
+        }
+        for (int a = 0; a < r; a++)
+        {
+            int i = l + a;
+            _t[i, i] = theta[cols[a]];
+            _t[i, l + r] = _t[l + r, i] = coupling[cols[a]];
+        }
+        for (int a = 0; a < lockNew.Length; a++) _lockedResidual[l + a] = residual[lockNew[a]];
+        Locked = l + lockNew.Length;
+        Count = newCount;
+        Restarted = true;
+        Restarts++;
+    }
+
+    /// <summary>The engine's state at a step boundary (after <see cref="Advance"/>), without the basis.</summary>
+    public EngineState Save() => new(Count, Locked, Applications, Restarts, Reorthogonalizations, TrailingBeta, Scale, Restarted, _forceNext,
+        Flatten(_t, Count), Flatten(_w, Count), _lockedResidual.Take(Count).ToArray());
+
+    /// <summary>The first <see cref="Count"/> basis vectors (a view).</summary>
+    public Tensor Basis => _q.narrow(0, 0, Count);
+
+    /// <summary>Restores a state written by <see cref="Save"/> and the basis rows it names.</summary>
+    public void Load(EngineState s, Tensor basis)
+    {
+        if (s.Count > _capacity || basis.shape[0] != s.Count || basis.shape[1] != _op.Dimension)
+            throw new LossLandscapeException($"The saved Lanczos state holds {basis.shape[0]} vectors of length {basis.shape[1]}; this run holds at most {_capacity} of length {_op.Dimension}.");
+        using (no_grad()) _q.narrow(0, 0, s.Count).copy_(basis);
+        Count = s.Count;
+        Locked = s.Locked;
+        Applications = s.Applications;
+        Restarts = s.Restarts;
+        Reorthogonalizations = s.Reorthogonalizations;
+        TrailingBeta = s.TrailingBeta;
+        Scale = s.Scale;
+        Restarted = s.Restarted;
+        _forceNext = s.ForceNext;
+        Array.Clear(_t);
+        Array.Clear(_w);
+        for (int i = 0; i < Count; i++)
+            for (int k = 0; k < Count; k++)
+            {
+                _t[i, k] = s.T[i * Count + k];
+                _w[i, k] = s.W[i * Count + k];
+            }
+        for (int i = 0; i < Count; i++) _lockedResidual[i] = s.LockedResiduals[i];
+    }
+
+    private static double[] Flatten(double[,] a, int n)
+    {
+        var r = new double[n * n];
+        for (int i = 0; i < n; i++)
+            for (int k = 0; k < n; k++)
+                r[i * n + k] = a[i, k];
+        return r;
+    }
+
+    public void Dispose()
+    {
+        _pending?.Dispose();
+        _q.Dispose();
+    }
+}
+
+/// <summary>A Ritz pair of the projected problem: a locked basis vector (LockedIndex) or active eigenpair (ActiveIndex).</summary>
+internal readonly record struct RitzPair(double Value, double Residual, int LockedIndex, int ActiveIndex);
+
+/// <summary>The Ritz pairs, ascending, and the active block's eigenvectors when asked for.</summary>
+internal sealed record RitzSet(RitzPair[] Pairs, double[,]? Vectors, int Locked);
+
+/// <summary>What <see cref="LanczosEngine"/> needs to continue exactly (the basis is stored beside it).</summary>
+internal sealed record EngineState(int Count, int Locked, long Applications, int Restarts, int Reorthogonalizations, double TrailingBeta,
+    double Scale, bool Restarted, bool ForceNext, double[] T, double[] W, double[] LockedResiduals);

@@ -1,0 +1,304 @@
+using LossLandscape.Curvature;
+using LossLandscape.Losses;
+using LossLandscape.Models;
+using LossLandscape.Spectra;
+using LossLandscape.Tests.Curvature;
+using MathNet.Numerics.LinearAlgebra;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace LossLandscape.Tests.Spectra;
+
+/// <summary>Thick restart, partial reorthogonalization, checkpoints, Hutch++ and the spread statistics.</summary>
+public class SpectraAtScaleTests
+{
+    private static double[] DenseEigenvalues(Tensor m)
+    {
+        long n = m.shape[0];
+        var data = m.to(ScalarType.Float64).contiguous().data<double>().ToArray();
+        var mat = Matrix<double>.Build.Dense((int)n, (int)n, (i, j) => data[i * n + j]);
+        return mat.Evd(Symmetricity.Symmetric).EigenValues.Select(c => c.Real).OrderBy(x => x).ToArray();
+    }
+
+    private static Tensor WithSpectrum(double[] eigenvalues, int seed, ScalarType dtype = ScalarType.Float64)
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(seed);
+        int n = eigenvalues.Length;
+        var (q, _) = linalg.qr(randn(n, n, dtype: ScalarType.Float64));
+        var m = q.matmul(diag(tensor(eigenvalues, dtype: ScalarType.Float64))).matmul(q.t());
+        return m.add(m.t()).mul_(0.5).to(dtype).MoveToOuterDisposeScope();
+    }
+
+    public static IEnumerable<object[]> Variants()
+    {
+        foreach (var op in new[] { "H", "G", "R" })
+            foreach (var ends in new[] { "top", "bottom", "both" })
+                foreach (var variant in new[] { "restart-partial", "restart-full", "full-partial", "full-full" })
+                    yield return new object[] { op, ends, variant };
+    }
+
+    /// <summary>Every variant (restarted or full basis, partial or full reorthogonalization), both ends, on H, G and R of a tiny MLP.</summary>
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public void Lanczos_EveryVariant_MatchesDense(string opName, string ends, string variant)
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(61);
+        using var model = new Mlp(new[] { 4, 7, 3 }, Activation.Tanh);
+        model.to(ScalarType.Float64);
+        // The restarted basis (30 of 59) is large enough for G's bottom: its smallest eigenvalues (6.6e-5, 1.5e-4, 2.2e-4
+        // against a top of 3.5) are so close that a basis of 12 needs thousands of steps to separate them.
+        // H with the cross-entropy; G and R with the squared error: the cross-entropy's Gauss-Newton matrix has a
+        // null space of dimension >= 15 (logits shifted alike), a degenerate cluster that one Krylov sequence sees only once.
+        using var data = CurvatureReference.Data(60, 4, 3, seed: 62);
+        var options = new CurvatureOptions(BatchSize: 60);
+        string loss = opName == "H" ? "ce" : "mse";
+        LossFunction lf = opName == "H" ? new CrossEntropyLoss() : new SquaredErrorLoss();
+        ISymmetricOperator op = opName switch
+        {
+            "H" => new HessianOperator(model, lf, data, options),
+            "G" => new GaussNewtonOperator(model, lf, data, options),
+            _ => new ResidualOperator(model, lf, data, options),
+        };
+        op.Dimension.Should().Be(4 * 7 + 7 + 7 * 3 + 3);
+        var dense = opName switch
+        {
+            "H" => CurvatureReference.DenseHessian(model, loss, data),
+            "G" => CurvatureReference.DenseGgn(model, loss, data),
+            _ => CurvatureReference.DenseHessian(model, loss, data) - CurvatureReference.DenseGgn(model, loss, data),
+        };
+        var exact = DenseEigenvalues(dense);
+        double norm = exact.Max(Math.Abs);
+        int top = ends == "bottom" ? 0 : 4, bottom = ends == "top" ? 0 : 3;
+        bool restarted = variant.StartsWith("restart", StringComparison.Ordinal);
+        var reorth = variant.EndsWith("partial", StringComparison.Ordinal) ? Reorthogonalization.Partial : Reorthogonalization.Full;
+        var r = Lanczos.Run(op, new LanczosOptions(top, bottom, 1e-10, MaxIterations: restarted ? 1500 : 59, Reorthogonalization: reorth,
+            BasisSize: restarted ? 30 : LanczosOptions.FullBasis, ReturnEigenvectors: true));
+        r.Converged.Should().BeTrue();
+        for (int i = 0; i < top; i++) Math.Abs(r.Eigenvalues[i] - exact[^(i + 1)]).Should().BeLessThan(1e-8 * norm, $"top {i}");
+        for (int i = 0; i < bottom; i++) Math.Abs(r.Bottom[i] - exact[i]).Should().BeLessThan(1e-8 * norm, $"bottom {i}");
+        if (restarted)
+        {
+            r.BasisSize.Should().Be(30);
+            if (r.Applications > 30) r.Restarts.Should().BeGreaterThan(0, "a basis of 30 vectors cannot hold a longer run");
+        }
+        else r.Restarts.Should().Be(0);
+        // Ritz vectors are eigenvectors: |A y - theta y| small against the dense matrix.
+        foreach (var (y, theta) in r.Eigenvectors!.Zip(r.Eigenvalues).Concat(r.BottomEigenvectors!.Zip(r.Bottom)))
+        {
+            y.norm().item<double>().Should().BeApproximately(1, 1e-10);
+            (dense.mv(y) - y * theta).norm().item<double>().Should().BeLessThan(1e-6 * norm);
+            y.Dispose();
+        }
+    }
+
+    /// <summary>Many well-separated outliers converge one after another: the partial scheme must keep every one of them single (no ghosts) while reorthogonalizing at only some steps.</summary>
+    [Theory]
+    [InlineData(ScalarType.Float64, 1e-10, 1e-8)]
+    [InlineData(ScalarType.Float32, 1e-5, 2e-5)]
+    public void PartialReorthogonalization_FindsEachOutlierOnce_AndSkipsMostPasses(ScalarType dtype, double tol, double accuracy)
+    {
+        using var scope = NewDisposeScope();
+        int n = 1500;
+        var spectrum = Enumerable.Range(0, n).Select(i => i < n - 12 ? Math.Sin(i) : 3.0 + (i - (n - 12)) * 1.5).ToArray();
+        using var op = new DenseOperator(WithSpectrum(spectrum, 63, dtype));
+        var exact = spectrum.OrderByDescending(x => x).Take(10).ToArray();
+        foreach (int? basis in new int?[] { null, LanczosOptions.FullBasis })
+        {
+            var r = Lanczos.Run(op, new LanczosOptions(Top: 10, Tolerance: tol, MaxIterations: 2000, BasisSize: basis));
+            r.Converged.Should().BeTrue();
+            r.Eigenvalues.Should().Equal(exact, (x, e) => Math.Abs(x - e) <= accuracy * 20, $"basis {basis}");
+            if (dtype == ScalarType.Float64)
+                r.Reorthogonalizations.Should().BeLessThan((int)(0.6 * r.Applications), "partial reorthogonalization skips steps");
+        }
+    }
+
+    [Fact]
+    public void Lanczos_RejectsATooSmallBasis()
+    {
+        using var a = eye(50, dtype: ScalarType.Float64);
+        using var op = new DenseOperator(a);
+        FluentActions.Invoking(() => Lanczos.Run(op, new LanczosOptions(Top: 5, BasisSize: 6)))
+            .Should().Throw<LossLandscapeException>().WithMessage("*Basis size 6 is too small for 5 eigenvalues*at least 7*");
+    }
+
+    /// <summary>Counts applications and cancels a token at the given one (an interruption in the middle of a run).</summary>
+    private sealed class Interrupting(ISymmetricOperator inner, long at, CancellationTokenSource cts) : ISymmetricOperator
+    {
+        public long Dimension => inner.Dimension;
+        public ScalarType DType => inner.DType;
+        public Device Device => inner.Device;
+        public long Applications { get; private set; }
+
+        public Tensor Apply(Tensor v)
+        {
+            if (++Applications == at) cts.Cancel();
+            return inner.Apply(v);
+        }
+    }
+
+    private static string TempDir()
+    {
+        var d = Path.Combine(Path.GetTempPath(), "llscape-ckpt-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(d);
+        return d;
+    }
+
+    [Fact]
+    public void Lanczos_InterruptedAndResumed_EqualsUninterrupted()
+    {
+        using var scope = NewDisposeScope();
+        var spectrum = Enumerable.Range(0, 300).Select(i => Math.Cos(0.3 * i) + (i > 293 ? 4 + i % 7 : 0)).ToArray();
+        using var dense = new DenseOperator(WithSpectrum(spectrum, 64));
+        var options = new LanczosOptions(Top: 4, Bottom: 2, Tolerance: 1e-10, BasisSize: 14, MaxIterations: 3000);
+        var reference = Lanczos.Run(dense, options);
+        reference.Restarts.Should().BeGreaterThan(2);
+        var dir = TempDir();
+        try
+        {
+            var ck = options with { Checkpoint = new CheckpointOptions(dir, Every: 5, Tag: "test") };
+            using var cts = new CancellationTokenSource();
+            var interrupting = new Interrupting(dense, 37, cts);
+            FluentActions.Invoking(() => Lanczos.Run(interrupting, ck, cancellationToken: cts.Token))
+                .Should().Throw<OperationCanceledException>().WithMessage("*interrupted after 37 applications*run the same command again*");
+            File.Exists(Path.Combine(dir, "lanczos.state")).Should().BeTrue();
+            var resumed = Lanczos.Run(dense, ck);
+            resumed.Applications.Should().Be(reference.Applications);
+            resumed.Restarts.Should().Be(reference.Restarts);
+            resumed.Eigenvalues.Should().Equal(reference.Eigenvalues);
+            resumed.Bottom.Should().Equal(reference.Bottom);
+            resumed.Residuals.Should().Equal(reference.Residuals);
+            // The state was written at the interruption (37): the resumed run applied the operator only for the steps left.
+            dense.Applications.Should().Be(2 * reference.Applications);
+            // A finished run returns its stored result; another problem in the same folder is refused.
+            Lanczos.Run(dense, ck).Eigenvalues.Should().Equal(reference.Eigenvalues);
+            FluentActions.Invoking(() => Lanczos.Run(dense, ck with { Top = 5 }))
+                .Should().Throw<LossLandscapeException>().WithMessage("*belongs to another run*");
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [Fact]
+    public void Density_InterruptedAndResumed_EqualsUninterrupted()
+    {
+        using var scope = NewDisposeScope();
+        var spectrum = Enumerable.Range(0, 120).Select(i => Math.Sin(i) * 2 + (i > 115 ? 10 : 0)).ToArray();
+        using var dense = new DenseOperator(WithSpectrum(spectrum, 65));
+        var options = new SpectralDensityOptions(Probes: 4, Steps: 20, GridPoints: 200, Seed: 3);
+        var reference = SpectralDensity.Estimate(dense, options);
+        var dir = TempDir();
+        try
+        {
+            var ck = options with { Checkpoint = new CheckpointOptions(dir, Every: 6) };
+            using var cts = new CancellationTokenSource();
+            FluentActions.Invoking(() => SpectralDensity.Estimate(new Interrupting(dense, 47, cts), ck, cancellationToken: cts.Token))
+                .Should().Throw<OperationCanceledException>().WithMessage("*interrupted after 2 probes*");
+            var resumed = SpectralDensity.Estimate(dense, ck);
+            resumed.Applications.Should().Be(reference.Applications);
+            resumed.Density.Should().Equal(reference.Density);
+            resumed.DensityUpper.Should().Equal(reference.DensityUpper);
+            resumed.Probes.Select(p => p.Nodes).Should().BeEquivalentTo(reference.Probes.Select(p => p.Nodes), o => o.WithStrictOrdering());
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [Fact]
+    public void Density_BandHoldsTheEstimate_AndTheTraceErrorIsHonest()
+    {
+        using var scope = NewDisposeScope();
+        var spectrum = Enumerable.Range(0, 150).Select(i => Math.Sin(i) * 2 + (i > 145 ? 20 : 0)).ToArray();
+        using var op = new DenseOperator(WithSpectrum(spectrum, 48));
+        var r = SpectralDensity.Estimate(op, new SpectralDensityOptions(Probes: 30, Steps: 30, GridPoints: 500, Seed: 5));
+        r.Confidence.Should().Be(0.95);
+        for (int i = 0; i < r.Grid.Length; i++)
+        {
+            r.DensityLower[i].Should().BeLessThanOrEqualTo(r.Density[i]);
+            r.DensityUpper[i].Should().BeGreaterThanOrEqualTo(r.Density[i]);
+            r.DensityLower[i].Should().BeGreaterThanOrEqualTo(0);
+        }
+        r.DensityStandardError.Max().Should().BeGreaterThan(0);
+        r.TraceStandardError.Should().BeGreaterThan(0);
+        Math.Abs(r.TraceEstimate - spectrum.Sum()).Should().BeLessThan(4 * r.TraceStandardError);
+        var one = SpectralDensity.Estimate(op, new SpectralDensityOptions(Probes: 1, Steps: 10, GridPoints: 50));
+        one.DensityUpper.Should().Equal(one.Density);
+    }
+
+    [Fact]
+    public void HutchPlusPlus_IsExactWhenTheSketchSpansEverything_AndItsDiagonalSumsToTheTrace()
+    {
+        using var scope = NewDisposeScope();
+        var spectrum = Enumerable.Range(0, 20).Select(i => 1.0 / (1 + i) - 0.2).ToArray();
+        var m = WithSpectrum(spectrum, 66);
+        using var op = new DenseOperator(m);
+        var r = HutchPlusPlus.Estimate(op, new HutchPlusPlusOptions(Applications: 62, Seed: 1, Diagonal: true));
+        r.Method.Should().Be("hutch++");
+        r.SketchSize.Should().Be(20);
+        r.Applications.Should().Be(62);
+        r.Trace.Should().BeApproximately(spectrum.Sum(), 1e-10);
+        TestUtil.ToArray(r.Diagonal!).Should().Equal(TestUtil.ToArray(m.diag()), (x, e) => Math.Abs(x - e) < 1e-10);
+        r.Diagonal!.Dispose();
+
+        var small = HutchPlusPlus.Estimate(op, new HutchPlusPlusOptions(Applications: 12, Seed: 2, Diagonal: true));
+        small.Diagonal!.sum().item<double>().Should().BeApproximately(small.Trace, 1e-10);
+        small.Diagonal.Dispose();
+        FluentActions.Invoking(() => HutchPlusPlus.Estimate(op, new HutchPlusPlusOptions(Applications: 3)))
+            .Should().Throw<LossLandscapeException>().WithMessage("*at least 4*");
+    }
+
+    /// <summary>Meyer et al.'s claim, checked: at equal applications, on a decaying spectrum, Hutch++'s variance is far below Hutchinson's, and both intervals cover the exact trace about as often as they say.</summary>
+    [Fact]
+    public void HutchPlusPlus_BeatsHutchinsonsVariance_OnADecayingSpectrum_AtEqualApplications()
+    {
+        using var scope = NewDisposeScope();
+        int n = 300;
+        var spectrum = Enumerable.Range(1, n).Select(i => 100.0 / ((double)i * i)).ToArray();
+        using var op = new DenseOperator(WithSpectrum(spectrum, 67));
+        double exact = spectrum.Sum();
+        int runs = 40, budget = 30;
+        var hpp = new double[runs];
+        var hut = new double[runs];
+        int coverHpp = 0, coverHut = 0;
+        for (int s = 0; s < runs; s++)
+        {
+            var a = HutchPlusPlus.Estimate(op, new HutchPlusPlusOptions(Applications: budget, Seed: s));
+            var b = Hutchinson.Estimate(op, new HutchinsonOptions(Probes: budget, Seed: 1000 + s));
+            hpp[s] = a.Trace;
+            hut[s] = b.Trace;
+            if (a.Lower <= exact && exact <= a.Upper) coverHpp++;
+            if (b.Lower <= exact && exact <= b.Upper) coverHut++;
+        }
+        double Var(double[] x) => x.Select(v => (v - exact) * (v - exact)).Average();
+        Var(hpp).Should().BeLessThan(0.05 * Var(hut));
+        coverHpp.Should().BeGreaterThanOrEqualTo(32);
+        coverHut.Should().BeGreaterThanOrEqualTo(30);
+    }
+
+    [Fact]
+    public void Spread_And_Subsets()
+    {
+        var s = Spread.Of(new[] { 1.0, 2.0, 4.0 });
+        s.Mean.Should().BeApproximately(7.0 / 3, 1e-15);
+        s.StandardError.Should().BeApproximately(Math.Sqrt((Math.Pow(1 - 7.0 / 3, 2) + Math.Pow(2 - 7.0 / 3, 2) + Math.Pow(4 - 7.0 / 3, 2)) / 2 / 3), 1e-15);
+        s.Min.Should().Be(1);
+        s.Max.Should().Be(4);
+        Spread.Of(new[] { 5.0 }).StandardError.Should().Be(0);
+
+        var disjoint = Subsets.Draw(100, 30, 3, seed: 4);
+        disjoint.Disjoint.Should().BeTrue();
+        disjoint.Indices.Should().HaveCount(3).And.OnlyContain(x => x.Length == 30);
+        disjoint.Indices.SelectMany(x => x).Distinct().Should().HaveCount(90);
+        disjoint.Indices.SelectMany(x => x).Should().OnlyContain(i => i >= 0 && i < 100);
+        Subsets.Draw(100, 30, 3, seed: 4).Indices.Should().BeEquivalentTo(disjoint.Indices, o => o.WithStrictOrdering());
+        var overlapping = Subsets.Draw(100, 60, 3, seed: 4);
+        overlapping.Disjoint.Should().BeFalse();
+        overlapping.Indices.Should().OnlyContain(x => x.Distinct().Count() == 60);
+        FluentActions.Invoking(() => Subsets.Draw(100, 101, 2, 0)).Should().Throw<LossLandscapeException>().WithMessage("*101*100*");
+    }
+}
