@@ -96,7 +96,7 @@ public class BadInputTests
     {
         var run = TrainDigitsMlp();
         var ckpt = Path.Combine(run, "model.safetensors");
-        var (code, output, err) = CliTests.Run("trace", "--weights", ckpt, "--data", "digits", "--first", "5", "--probes", "2", "--batch-size", "3", "--bn-mode", "eval");
+        var (code, output, err) = CliTests.Run("trace", "--weights", ckpt, "--data", "digits", "--first", "5", "--probes", "4", "--batch-size", "3", "--bn-mode", "eval");
         code.Should().Be(0, err);
         output.Should().Contain("5 examples");
         (code, _, err) = CliTests.Run("surface", "--checkpoint", ckpt, "--data", "digits", "--subset", "10", "--chunk", "4", "--x-range", "0:1:2", "--y-range", "0:1:2");

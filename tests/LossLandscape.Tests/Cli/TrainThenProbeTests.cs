@@ -79,7 +79,7 @@ public class TrainThenProbeTests(Xunit.Abstractions.ITestOutputHelper log)
 
         Ok("spectrum", D("spectrum", "--checkpoint", final, "--first", "2", "--top", "1", "--max-iter", "2"), "top: ");
         Ok("density", D("density", "--checkpoint", final, "--first", "2", "--probes", "1", "--steps", "2", "--grid", "20"), "trace estimate");
-        Ok("trace", D("trace", "--checkpoint", final, "--first", "2", "--probes", "2"), "trace: ");
+        Ok("trace", D("trace", "--checkpoint", final, "--first", "2", "--probes", "4"), "trace: ");
         Ok("interpolate", D(["interpolate", "--from", first, "--to", final, "--alphas", "0:1:2", .. small]), "BatchNorm:");
         Ok("surface", D(["surface", "--checkpoint", final, "--x-range", "-1:1:2", "--y-range", "-1:1:2", .. small]), "loss: min");
         Ok("connect", D(["connect", "--from", first, "--to", final, "--steps", "1", "--points", "2", .. small]), "barrier:");

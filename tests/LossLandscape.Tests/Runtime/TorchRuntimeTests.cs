@@ -85,8 +85,10 @@ public class TorchRuntimeTests
         });
         thread.Start();
         thread.Join();
-        faults[0].Should().BeGreaterThan(6 * 2048 / 2, "the first round touches fresh pages");
-        faults[1].Should().BeLessThan(faults[0] / 4, "the second round reuses the freed blocks");
+        // Round 0 faults in fresh pages unless an earlier test (an in-process llscape run) already left retained memory
+        // in this arena, so only round 1 is asserted: with glibc's defaults it faults in all 6 x 2048 pages again.
+        const long pages = 6 * 2048;
+        faults[1].Should().BeLessThan(pages / 4, $"the second round reuses the freed blocks (round 0 took {faults[0]} faults)");
     }
 
     [Theory]
