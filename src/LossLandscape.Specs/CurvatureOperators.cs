@@ -1,7 +1,6 @@
 using LossLandscape.Curvature;
 using LossLandscape.Data;
 using LossLandscape.Losses;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace LossLandscape.Specs;

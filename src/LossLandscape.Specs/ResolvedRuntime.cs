@@ -1,5 +1,3 @@
-using LossLandscape.Runtime;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace LossLandscape.Specs;

@@ -1,5 +1,4 @@
 using LossLandscape.Runtime;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace LossLandscape.Specs;

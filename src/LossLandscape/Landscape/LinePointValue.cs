@@ -1,5 +1,3 @@
-using System.Globalization;
-using static TorchSharp.torch;
 
 namespace LossLandscape.Landscape;
 

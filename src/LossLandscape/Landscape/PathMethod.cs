@@ -1,9 +1,3 @@
-using System.Text.Json.Serialization;
-using LossLandscape.Data;
-using LossLandscape.Losses;
-using LossLandscape.Parameters;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace LossLandscape.Landscape;
 

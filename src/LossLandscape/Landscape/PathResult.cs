@@ -1,8 +1,4 @@
 using System.Text.Json.Serialization;
-using LossLandscape.Data;
-using LossLandscape.Losses;
-using LossLandscape.Parameters;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace LossLandscape.Landscape;

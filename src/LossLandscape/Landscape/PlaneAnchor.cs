@@ -1,5 +1,3 @@
-using LossLandscape.Parameters;
-using static TorchSharp.torch;
 
 namespace LossLandscape.Landscape;
 

@@ -1,4 +1,3 @@
-using LossLandscape.Losses;
 
 namespace LossLandscape.Landscape;
 

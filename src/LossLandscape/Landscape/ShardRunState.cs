@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using LossLandscape.IO;
 
 namespace LossLandscape.Landscape;
 

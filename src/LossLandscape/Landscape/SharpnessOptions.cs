@@ -1,7 +1,6 @@
 using LossLandscape.Data;
 using LossLandscape.Losses;
 using LossLandscape.Parameters;
-using static TorchSharp.torch;
 
 namespace LossLandscape.Landscape;
 

@@ -1,7 +1,3 @@
-using LossLandscape.Data;
-using LossLandscape.Losses;
-using LossLandscape.Parameters;
-using static TorchSharp.torch;
 
 namespace LossLandscape.Landscape;
 

@@ -1,5 +1,4 @@
 using MathNet.Numerics.LinearAlgebra;
-using static TorchSharp.torch;
 
 namespace LossLandscape.Landscape;
 

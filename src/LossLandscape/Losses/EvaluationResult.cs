@@ -1,5 +1,3 @@
-using LossLandscape.Data;
-using static TorchSharp.torch;
 
 namespace LossLandscape.Losses;
 

@@ -1,6 +1,3 @@
-using LossLandscape.Data;
-using LossLandscape.Losses;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace LossLandscape.Models;

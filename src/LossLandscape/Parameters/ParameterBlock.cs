@@ -1,6 +1,3 @@
-using TorchSharp;
-using TorchSharp.Modules;
-using static TorchSharp.torch;
 
 namespace LossLandscape.Parameters;
 

@@ -1,10 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using System.Text.Json.Serialization;
-using LossLandscape.IO;
-using LossLandscape.Losses;
-using LossLandscape.Models;
-using LossLandscape.Runtime;
 
 namespace LossLandscape.Training;
 

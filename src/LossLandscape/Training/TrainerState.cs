@@ -1,16 +1,4 @@
-using System.Diagnostics;
-using System.Globalization;
-using System.Text.Json;
 using System.Text.Json.Nodes;
-using LossLandscape.Checkpoints;
-using LossLandscape.Data;
-using LossLandscape.IO;
-using LossLandscape.Losses;
-using LossLandscape.Models;
-using LossLandscape.Runtime;
-using TorchSharp;
-using TorchSharp.Modules;
-using static TorchSharp.torch;
 
 namespace LossLandscape.Training;
 
