@@ -24,13 +24,6 @@ internal static class CurvatureProducts
         return VectorJacobian(g, ps, v, retainGraph);
     }
 
-    /// <summary>The batch mean loss L_B and dL_B/dw (null where L_B does not depend on a parameter).</summary>
-    public static (Tensor Loss, Tensor?[] Gradient) LossAndGradient(Tensor output, Tensor labels, LossFunction loss, Tensor[] ps)
-    {
-        var l = loss.Mean(output, labels);
-        return (l, l.requires_grad ? Grad(l, ps, create: false, retain: false) : new Tensor?[ps.Length]);
-    }
-
     /// <summary>
     /// G_B v = (1/|B|) sum_i J_i^T H_loss,i J_i v. J v by the double-vjp trick: with a dummy u of the output's shape,
     /// g(u) = J^T u (create_graph), then J v = d(g(u) . v)/du; then J^T (H_loss J v) / |B| by one more vjp.
