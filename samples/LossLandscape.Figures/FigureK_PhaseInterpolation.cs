@@ -113,7 +113,7 @@ public sealed class FigureK : Figure
     {
         var inside = line.Points.Where(p => p.Alpha >= 0 && p.Alpha <= 1).ToList();
         double ends = Math.Max(inside.First(p => p.Alpha == 0).Loss, inside.First(p => p.Alpha == 1).Loss);
-        return (inside.Max(p => p.Loss) - ends, 0.02 + 0.05 * ends, ends);
+        return (Barriers.AboveHigherEnd(inside.Select(p => p.Loss).ToList()), 0.02 + 0.05 * ends, ends);
     }
 
     private static void Plot(FigureContext context, LineScanResult line, string file, string what)

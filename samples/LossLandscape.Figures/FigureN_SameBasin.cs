@@ -183,7 +183,7 @@ public sealed class FigureN : Figure
     }
 
     /// <summary>max_a v(a) - max(v(first), v(last)) over a line's values.</summary>
-    public static double Barrier(double[] v) => v.Max() - Math.Max(v[0], v[^1]);
+    public static double Barrier(double[] v) => Barriers.AboveHigherEnd(v);
 
     /// <summary>
     /// Rewrites the first Linear layer of an MLP trained on inputs normalized per channel, (x - m_c) / s_c, so that it

@@ -62,9 +62,8 @@ public static class PathFinder
                 path.Add(ToPoint(t, probe.MeasureCurrent()));
             }
         }
-        double ends = Math.Max(line[0].Loss, line[^1].Loss);
         return new PathResult(o.Method == PathMethod.Bezier ? "bezier" : "string", probe.PolicyName, probe.Options.Loss.Name, line, path,
-            line.Max(p => p.Loss) - ends, path.Max(p => p.Loss) - ends, trainingLoss, nodes);
+            Barriers.AboveHigherEnd(line.Select(p => p.Loss).ToList()), Barriers.AboveHigherEnd(path.Select(p => p.Loss).ToList()), trainingLoss, nodes);
     }
 
     /// <summary>phi(t) = (1 - t)^2 A + 2 t (1 - t) M + t^2 B (exactly A at t = 0 and B at t = 1).</summary>
