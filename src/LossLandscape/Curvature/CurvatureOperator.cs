@@ -143,21 +143,6 @@ public abstract class CurvatureOperator : SymmetricOperator
             throw new LossLandscapeException($"Data '{Data.Name}' holds {dtype} inputs, the model's parameters are {Space.DType}; convert one of them so both match.");
         if (device != Space.Device.ToString())
             throw new LossLandscapeException($"Data '{Data.Name}' lives on {device}, the model on {Space.Device}; move one of them.");
-        Models.ModelCompatibility.CheckInput(Model, Data.Name, Data.First((x, _) => x.shape[1..]));
-        using var mode = ModelStateScope.EnterMode(Model, training: false);
-        using var _ = no_grad();
-        var (outputShape, targetType, targetShape) = Data.First((x, y) => (Model.call(x.narrow(0, 0, 1)).shape, y.dtype, y.shape));
-        Loss.CheckTargets(outputShape, targetType, targetShape);
-        if (targetType != ScalarType.Int64) return;
-        long min = long.MaxValue, max = long.MinValue;
-        Data.ForEach((_, y) =>
-        {
-            min = Math.Min(min, y.min().item<long>());
-            max = Math.Max(max, y.max().item<long>());
-        });
-        long classes = outputShape[1];
-        long allowed = classes == 1 ? 2 : classes;
-        if (min < 0 || max >= allowed)
-            throw new LossLandscapeException($"Labels of '{Data.Name}' run from {min} to {max}, but the model has {classes} output(s) (labels must lie in [0, {allowed})); build the model for the data's classes.");
+        Models.ModelCompatibility.Check(Model, Data, Loss);
     }
 }

@@ -55,6 +55,48 @@ public abstract class BatchSource
         return result;
     }
 
+    /// <summary>Whether <see cref="Gather"/> can pick examples by index (true for sources made from tensors or a data set).</summary>
+    public virtual bool IsIndexable => false;
+
+    /// <summary>
+    /// The inputs and targets of the examples at <paramref name="indices"/> (int64, 1-D, each in [0, <see cref="Count"/>)),
+    /// in that order, as new tensors in the current dispose scope; this source stays as it is.
+    /// </summary>
+    /// <exception cref="LossLandscapeException">The source is a sequence of batches (not indexable), or an index is out of range.</exception>
+    public (Tensor Inputs, Tensor Targets) Gather(Tensor indices)
+    {
+        ArgumentNullException.ThrowIfNull(indices);
+        if (!IsIndexable)
+            throw new LossLandscapeException($"Data '{Name}' is a sequence of batches, which cannot be shuffled or sampled by index; give the examples as tensors (BatchSource.FromTensors or FromDataset).");
+        if (indices.dtype != ScalarType.Int64 || indices.dim() != 1 || indices.shape[0] < 1)
+            throw new LossLandscapeException($"Indices into data '{Name}' must be a non-empty 1-D int64 tensor; got {indices.dtype} of shape [{string.Join(", ", indices.shape)}].");
+        long lo = indices.min().item<long>(), hi = indices.max().item<long>();
+        if (lo < 0 || hi >= Count)
+            throw new LossLandscapeException($"Indices into data '{Name}' must lie in [0, {Count}); got {(lo < 0 ? lo : hi)}.");
+        return GatherCore(indices);
+    }
+
+    /// <summary>The examples at valid <paramref name="indices"/>; only indexable sources implement it.</summary>
+    protected virtual (Tensor Inputs, Tensor Targets) GatherCore(Tensor indices) =>
+        throw new NotSupportedException($"Data '{Name}' cannot be indexed.");
+
+    /// <summary>
+    /// The first <paramref name="limit"/> examples (all when null) in batches of <paramref name="batchSize"/> (the last one
+    /// shorter when the size does not divide them), whatever this source's own batches are; nothing is copied for
+    /// sources made from tensors, a sequence of batches is re-cut as it streams.
+    /// </summary>
+    /// <exception cref="LossLandscapeException">A batch size or limit below 1.</exception>
+    public BatchSource Rebatch(long batchSize, long? limit = null)
+    {
+        if (batchSize < 1) throw new LossLandscapeException($"Batch size {batchSize} is not valid: give at least 1.");
+        if (limit is < 1) throw new LossLandscapeException($"A limit of {limit} examples is not valid: give at least 1 (or none for all).");
+        long count = Math.Min(limit ?? Count, Count);
+        return RebatchCore(batchSize, count);
+    }
+
+    /// <summary>The first <paramref name="count"/> examples in batches of <paramref name="batchSize"/>.</summary>
+    protected virtual BatchSource RebatchCore(long batchSize, long count) => new RecutSource(this, batchSize, count);
+
     /// <summary>The batches in order; <paramref name="visit"/> returns false to stop early (then the count is not checked).</summary>
     protected abstract void Visit(Func<Tensor, Tensor, bool> visit, bool checkCount = true);
 
@@ -143,6 +185,16 @@ public abstract class BatchSource
 
         public override string Name { get; }
 
+        public override bool IsIndexable => true;
+
+        protected override (Tensor Inputs, Tensor Targets) GatherCore(Tensor indices)
+        {
+            using var idx = indices.to(_inputs.device);
+            return (_inputs.index_select(0, idx), _targets.index_select(0, idx));
+        }
+
+        protected override BatchSource RebatchCore(long batchSize, long count) => new TensorSource(Name, _inputs, _targets, batchSize, count);
+
         protected override void Visit(Func<Tensor, Tensor, bool> visit, bool checkCount = true)
         {
             for (long start = 0; start < _count; start += _batchSize)
@@ -176,6 +228,62 @@ public abstract class BatchSource
             }
             if (checkCount && seen != count)
                 throw new LossLandscapeException($"Data '{name}': the batches held {seen} examples, not the {count} given as their count; give the true count.");
+        }
+    }
+
+    /// <summary>Another source's first examples re-cut into batches of a given size as they stream (a remainder is carried, copied, into the next batch).</summary>
+    private sealed class RecutSource(BatchSource inner, long batchSize, long count) : BatchSource
+    {
+        public override long Count => count;
+
+        public override string Name => inner.Name;
+
+        protected override void Visit(Func<Tensor, Tensor, bool> visit, bool checkCount = true)
+        {
+            Tensor? carryX = null, carryY = null;
+            long emitted = 0;
+            bool stopped = false;
+            try
+            {
+                inner.Visit((x, y) =>
+                {
+                    var bx = carryX is null ? x : cat(new[] { carryX, x }, 0);
+                    var by = carryY is null ? y : cat(new[] { carryY, y }, 0);
+                    long at = 0, have = bx.shape[0];
+                    while (emitted < count && have - at >= Math.Min(batchSize, count - emitted))
+                    {
+                        long n = Math.Min(batchSize, count - emitted);
+                        using var scope = NewDisposeScope();
+                        if (!visit(bx.narrow(0, at, n), by.narrow(0, at, n))) { stopped = true; return false; }
+                        at += n;
+                        emitted += n;
+                    }
+                    carryX?.Dispose();
+                    carryY?.Dispose();
+                    carryX = carryY = null;
+                    if (emitted >= count) return false;
+                    if (at < have)
+                    {
+                        carryX = bx.narrow(0, at, have - at).clone().DetachFromDisposeScope();
+                        carryY = by.narrow(0, at, have - at).clone().DetachFromDisposeScope();
+                    }
+                    return true;
+                }, checkCount: false);
+                if (!stopped && emitted < count && carryX is not null)
+                {
+                    using var scope = NewDisposeScope();
+                    long n = carryX.shape[0];
+                    visit(carryX, carryY!);
+                    emitted += n;
+                }
+                if (checkCount && !stopped && emitted != count)
+                    throw new LossLandscapeException($"Data '{Name}': the batches held {emitted} examples, not the {count} asked for.");
+            }
+            finally
+            {
+                carryX?.Dispose();
+                carryY?.Dispose();
+            }
         }
     }
 }

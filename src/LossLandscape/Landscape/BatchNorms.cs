@@ -48,7 +48,7 @@ public static class BatchNorms
     /// back afterwards. The batches are the same at every point, so the result is deterministic.
     /// </remarks>
     /// <exception cref="LossLandscapeException">Batch size below 2 or no batch.</exception>
-    public static void RecomputeStatistics(nn.Module<Tensor, Tensor> model, Data.Dataset data, long batchSize = 128, int batches = 8)
+    public static void RecomputeStatistics(nn.Module<Tensor, Tensor> model, Data.BatchSource data, long batchSize = 128, int batches = 8)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);
@@ -70,7 +70,7 @@ public static class BatchNorms
             long count = Math.Min(data.Count, batchSize * batches);
             if (count > batchSize && count % batchSize == 1) count--;
             int b = 0;
-            Data.BatchSource.FromDataset(data, batchSize, count).ForEach((x, _) =>
+            data.Rebatch(batchSize, count).ForEach((x, _) =>
             {
                 b++;
                 foreach (var l in layers) l.momentum = 1.0 / b;

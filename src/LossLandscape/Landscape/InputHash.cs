@@ -29,15 +29,21 @@ internal sealed class InputHash : IDisposable
     /// <summary>Adds what every probe value depends on besides the weights: the data, the loss and the BatchNorm policy.</summary>
     public void Data(LandscapeProbe probe)
     {
-        Bytes(probe.Train.Inputs);
-        Bytes(probe.Train.Labels);
-        if (probe.Test is not null)
-        {
-            Bytes(probe.Test.Inputs);
-            Bytes(probe.Test.Labels);
-        }
+        Source(probe.Train);
+        if (probe.Test is not null) Source(probe.Test);
         Text(probe.Options.Loss.Name);
         Text($"{probe.PolicyName}:{probe.Options.RecomputeBatchSize}:{probe.Options.RecomputeBatches}");
+    }
+
+    /// <summary>Adds a batch source: its count, then every batch's inputs and targets in order (so the batching counts too).</summary>
+    public void Source(Data.BatchSource data)
+    {
+        Text($"data:{data.Count}");
+        data.ForEach((x, y) =>
+        {
+            Bytes(x);
+            Bytes(y);
+        });
     }
 
     /// <summary>The hash as lower-case hex.</summary>

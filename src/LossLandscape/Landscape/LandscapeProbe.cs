@@ -12,13 +12,32 @@ namespace LossLandscape.Landscape;
 /// </summary>
 public sealed class LandscapeProbe
 {
-    /// <summary>Creates a probe of <paramref name="model"/> on <paramref name="train"/> (and optionally <paramref name="test"/>).</summary>
+    /// <summary>
+    /// Creates a probe of <paramref name="model"/> on the data set <paramref name="train"/> (and optionally
+    /// <paramref name="test"/>), read in chunks of <see cref="ProbeOptions.ChunkSize"/>; the data sets stay the caller's.
+    /// </summary>
     /// <param name="model">The model; its current weights are the probe's reference and are restored after every scan.</param>
     /// <param name="train">Training data: the loss surface, and the batches for BatchNorm recomputation.</param>
     /// <param name="test">Optional test data measured beside the training data.</param>
     /// <param name="options">Loss, chunking, BatchNorm policy, progress.</param>
     /// <param name="space">The parameter space to move in (all trainable parameters by default).</param>
     public LandscapeProbe(nn.Module<Tensor, Tensor> model, Dataset train, Dataset? test = null, ProbeOptions? options = null, ParameterSpace? space = null)
+        : this(model, Source(model, train, options), test is null ? null : Source(model, test, options), options, space)
+    {
+    }
+
+    /// <summary>
+    /// Creates a probe of <paramref name="model"/> on any batch source <paramref name="train"/> (and optionally
+    /// <paramref name="test"/>): the caller's tensors (<see cref="BatchSource.FromTensors"/>), class labels or
+    /// regression targets, or a sequence of batches. Evaluations read the sources' own batches.
+    /// </summary>
+    /// <param name="model">The model; its current weights are the probe's reference and are restored after every scan.</param>
+    /// <param name="train">Training data: the loss surface, and the batches for BatchNorm recomputation.</param>
+    /// <param name="test">Optional test data measured beside the training data.</param>
+    /// <param name="options">Loss, BatchNorm policy, progress.</param>
+    /// <param name="space">The parameter space to move in (all trainable parameters by default).</param>
+    /// <exception cref="LossLandscapeException">Model and data do not fit, or the space views another module.</exception>
+    public LandscapeProbe(nn.Module<Tensor, Tensor> model, BatchSource train, BatchSource? test = null, ProbeOptions? options = null, ParameterSpace? space = null)
     {
         Model = model ?? throw new ArgumentNullException(nameof(model));
         Train = train ?? throw new ArgumentNullException(nameof(train));
@@ -37,10 +56,10 @@ public sealed class LandscapeProbe
     public nn.Module<Tensor, Tensor> Model { get; }
 
     /// <summary>The training data.</summary>
-    public Dataset Train { get; }
+    public BatchSource Train { get; }
 
     /// <summary>The test data, or null.</summary>
-    public Dataset? Test { get; }
+    public BatchSource? Test { get; }
 
     /// <summary>The options.</summary>
     public ProbeOptions Options { get; }
@@ -64,8 +83,8 @@ public sealed class LandscapeProbe
         if (Policy == BatchNormPolicy.Recompute)
             BatchNorms.RecomputeStatistics(Model, Train, Options.RecomputeBatchSize, Options.RecomputeBatches);
         Model.eval();
-        var tr = Evaluation.Evaluate(Model, Options.Loss, Train, Options.ChunkSize);
-        EvaluationResult? te = Test is null ? null : Evaluation.Evaluate(Model, Options.Loss, Test, Options.ChunkSize);
+        var tr = Evaluation.Evaluate(Model, Options.Loss, Train);
+        EvaluationResult? te = Test is null ? null : Evaluation.Evaluate(Model, Options.Loss, Test);
         return new PointMeasure(tr.Loss, tr.Accuracy, te?.Loss, te?.Accuracy);
     }
 
@@ -216,6 +235,16 @@ public sealed class LandscapeProbe
         h.Bytes(plane.D2);
         h.Data(this);
         return h.Finish();
+    }
+
+    /// <summary>The data set as the probe reads it, after checking it against the model with the data set's own messages.</summary>
+    private static BatchSource Source(nn.Module<Tensor, Tensor> model, Dataset data, ProbeOptions? options)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        var o = options ?? new ProbeOptions();
+        if (o.ChunkSize < 1) throw new LossLandscapeException($"Chunk size {o.ChunkSize} is not valid: give at least 1.");
+        Models.ModelCompatibility.Check(model, data, o.Loss);
+        return BatchSource.FromDataset(data, o.ChunkSize);
     }
 
     /// <summary>(1 - a) x + a y, computed from the end points directly (exact at a = 0 and a = 1).</summary>

@@ -39,14 +39,15 @@ public static class PathFinder
 
         var space = probe.Space;
         var rng = new Random(o.Seed);
+        using var plan = BatchPlan.Sampled(o.Seed);
         var ts = Alphas.Linspace(0, 1, o.EvaluationPoints);
         var trainingLoss = new List<double>(o.Steps);
         Tensor[] nodes;
         using (space.Preserve())
         {
             nodes = o.Method == PathMethod.Bezier
-                ? TrainBezier(probe, a, b, o, rng, trainingLoss)
-                : RunString(probe, a, b, o, rng, trainingLoss);
+                ? TrainBezier(probe, a, b, o, rng, plan, trainingLoss)
+                : RunString(probe, a, b, o, rng, plan, trainingLoss);
         }
 
         var line = new List<PathPoint>();
@@ -108,7 +109,7 @@ public static class PathFinder
 
     private static PathPoint ToPoint(double t, PointMeasure m) => new(t, m.Loss, m.Accuracy, m.TestLoss, m.TestAccuracy);
 
-    private static Tensor[] TrainBezier(LandscapeProbe probe, Tensor a, Tensor b, PathOptions o, Random rng, List<double> losses)
+    private static Tensor[] TrainBezier(LandscapeProbe probe, Tensor a, Tensor b, PathOptions o, Random rng, BatchPlan plan, List<double> losses)
     {
         var space = probe.Space;
         // The middle control point is the only trainable quantity: torch.optim.Adam on it, with the gradient of the
@@ -120,7 +121,7 @@ public static class PathFinder
             using var scope = NewDisposeScope();
             double t = rng.NextDouble();
             using (no_grad()) space.Set(Bezier(a, m, b, t));
-            var (loss, g) = LossAndGradient(probe, o.BatchSize, rng);
+            var (loss, g) = LossAndGradient(probe, o.BatchSize, plan);
             losses.Add(loss);
             m.grad = g.mul(2 * t * (1 - t));
             adam.step();
@@ -131,7 +132,7 @@ public static class PathFinder
         return new[] { a.clone().DetachFromDisposeScope(), middle, b.clone().DetachFromDisposeScope() };
     }
 
-    private static Tensor[] RunString(LandscapeProbe probe, Tensor a, Tensor b, PathOptions o, Random rng, List<double> losses)
+    private static Tensor[] RunString(LandscapeProbe probe, Tensor a, Tensor b, PathOptions o, Random rng, BatchPlan plan, List<double> losses)
     {
         var space = probe.Space;
         int n = o.Images + 2;
@@ -144,7 +145,7 @@ public static class PathFinder
             {
                 using var scope = NewDisposeScope();
                 space.Set(nodes[i]);
-                var (loss, g) = LossAndGradient(probe, o.BatchSize, rng);
+                var (loss, g) = LossAndGradient(probe, o.BatchSize, plan);
                 sum += loss;
                 using (no_grad()) nodes[i].add_(g, alpha: -o.LearningRate);
             }
@@ -172,7 +173,7 @@ public static class PathFinder
     /// without replacement from the whole training set (uniformly, so sorted data give no biased window), or on the whole
     /// training set in chunks.
     /// </summary>
-    internal static (double Loss, Tensor Gradient) LossAndGradient(LandscapeProbe probe, long? batchSize, Random rng)
+    internal static (double Loss, Tensor Gradient) LossAndGradient(LandscapeProbe probe, long? batchSize, BatchPlan plan)
     {
         var model = probe.Model;
         var data = probe.Train;
@@ -181,12 +182,10 @@ public static class PathFinder
         if (batchSize is long bs && bs < data.Count)
         {
             using var scope = NewDisposeScope();
-            using var generator = new Generator((ulong)rng.NextInt64(long.MaxValue));
-            var idx = randperm(data.Count, generator: generator).narrow(0, 0, bs).to(data.Device);
-            var batch = BatchSource.FromTensors(data.Inputs.index_select(0, idx), data.Labels.index_select(0, idx), bs, data.Name);
-            var (l, g) = new Objective(model, probe.Options.Loss, batch, probe.Space).ValueAndGradient();
+            var (x, y) = plan.NextBatch(data, bs);
+            var (l, g) = new Objective(model, probe.Options.Loss, BatchSource.FromTensors(x, y, bs, data.Name), probe.Space).ValueAndGradient();
             return (l, g.MoveToOuterDisposeScope());
         }
-        return new Objective(model, probe.Options.Loss, BatchSource.FromDataset(data, probe.Options.ChunkSize), probe.Space).ValueAndGradient();
+        return new Objective(model, probe.Options.Loss, data, probe.Space).ValueAndGradient();
     }
 }

@@ -116,6 +116,6 @@ public static class Sharpness
     private static (double Loss, Tensor Gradient) FullGradient(LandscapeProbe probe)
     {
         using var mode = ModelStateScope.EnterMode(probe.Model, training: false);
-        return new Objective(probe.Model, probe.Options.Loss, BatchSource.FromDataset(probe.Train, probe.Options.ChunkSize), probe.Space).ValueAndGradient();
+        return new Objective(probe.Model, probe.Options.Loss, probe.Train, probe.Space).ValueAndGradient();
     }
 }

@@ -1,5 +1,6 @@
 using LossLandscape.Data;
 using LossLandscape.Losses;
+using LossLandscape.Parameters;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -141,6 +142,44 @@ public static class ModelCompatibility
         if (sig.Device is string dev && data.Device.ToString() != dev)
             throw new ModelDataMismatchException(ModelDataMismatch.Device,
                 $"The examples of '{data.Name}' live on {data.Device}, the model's parameters on {dev}: move both to one device.");
+    }
+
+    /// <summary>
+    /// Checks <paramref name="model"/> against any batch source <paramref name="data"/> (which may hold regression
+    /// targets): inputs and parameters share dtype and device, the input size fits the model, the model's output on one
+    /// example suits <paramref name="loss"/> and the targets, and int64 labels lie in the outputs' range (read over every batch).
+    /// </summary>
+    /// <exception cref="LossLandscapeException">They do not fit; the message names both sides and the fix.</exception>
+    public static void Check(nn.Module<Tensor, Tensor> model, BatchSource data, LossFunction loss)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(loss);
+        var sig = Describe(model);
+        var (dtype, device) = data.First((x, _) => (x.dtype, x.device.ToString()));
+        if (sig.DType is ScalarType dt && dtype != dt)
+            throw new ModelDataMismatchException(ModelDataMismatch.DType,
+                $"Data '{data.Name}' holds {dtype} inputs, the model's parameters are {dt}; convert one of them so both match.");
+        if (sig.Device is string dev && device != dev)
+            throw new ModelDataMismatchException(ModelDataMismatch.Device,
+                $"Data '{data.Name}' lives on {device}, the model on {dev}; move one of them.");
+        CheckInput(model, data.Name, data.First((x, _) => x.shape[1..]));
+        using var mode = ModelStateScope.EnterMode(model, training: false);
+        using var _ = no_grad();
+        var (outputShape, targetType, targetShape) = data.First((x, y) => (model.call(x.narrow(0, 0, 1)).shape, y.dtype, y.shape));
+        loss.CheckTargets(outputShape, targetType, targetShape);
+        if (targetType != ScalarType.Int64) return;
+        long min = long.MaxValue, max = long.MinValue;
+        data.ForEach((_, y) =>
+        {
+            min = Math.Min(min, y.min().item<long>());
+            max = Math.Max(max, y.max().item<long>());
+        });
+        long classes = outputShape[1];
+        long allowed = classes == 1 ? 2 : classes;
+        if (min < 0 || max >= allowed)
+            throw new ModelDataMismatchException(ModelDataMismatch.LabelRange,
+                $"Labels of '{data.Name}' run from {min} to {max}, but the model has {classes} output(s) (labels must lie in [0, {allowed})); build the model for the data's classes.");
     }
 
     /// <summary>Checks that <paramref name="labels"/> are int64 class indices the model's outputs can express.</summary>

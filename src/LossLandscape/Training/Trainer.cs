@@ -35,27 +35,25 @@ namespace LossLandscape.Training;
 public sealed class Trainer : IDisposable
 {
     private readonly nn.Module<Tensor, Tensor> _model;
-    private readonly Dataset _train;
-    private readonly Dataset? _test;
-    private readonly Dataset _evalTrain;
-    private readonly Dataset? _evalTest;
-    private readonly bool _ownsEvalTrain;
-    private readonly bool _ownsEvalTest;
+    private readonly BatchSource _train;
+    private readonly BatchSource? _test;
+    private readonly BatchSource _evalTrain;
+    private readonly BatchSource? _evalTest;
+    private readonly List<Tensor> _owned = new();
     private readonly LossFunction _loss;
     private readonly LearningRateSchedule _schedule;
     private readonly SgdOptimizer _sgd;
-    private readonly BatchCursor _cursor = new();
+    private readonly BatchPlan _plan;
     private readonly List<TrainingRecord> _history = new();
     private readonly BatchAugmentation? _augmentation;
     private readonly Parameter[] _parameters;
-    private Tensor? _permutation;
-    private long _permutationEpoch = -1;
     private double _seconds;
     private string? _lastCheckpoint;
 
     /// <summary>
-    /// Prepares training of <paramref name="model"/> (its dtype and device must match the data) on
-    /// <paramref name="train"/>, evaluating also on <paramref name="test"/> when given.
+    /// Prepares training of <paramref name="model"/> (its dtype and device must match the data) on the data set
+    /// <paramref name="train"/>, evaluating also on <paramref name="test"/> when given; the data sets stay the caller's
+    /// and are read in chunks of <see cref="TrainingOptions.ChunkSize"/>.
     /// </summary>
     /// <param name="model">The model, already initialized, in the data's dtype and on its device.</param>
     /// <param name="train">The training set.</param>
@@ -63,8 +61,26 @@ public sealed class Trainer : IDisposable
     /// <param name="options">The run description; validated here.</param>
     /// <param name="runDirectory">Folder for options, checkpoints and history, or null to write nothing.</param>
     /// <param name="augmentation">Random transformation of training batches (not of evaluation), or null; it draws from a generator seeded from (seed, step).</param>
-    /// <exception cref="LossLandscapeException">Invalid options, or model and data differ in dtype or device.</exception>
+    /// <exception cref="LossLandscapeException">Invalid options, or model and data do not fit (see <see cref="ModelCompatibility"/>).</exception>
     public Trainer(nn.Module<Tensor, Tensor> model, Dataset train, Dataset? test, TrainingOptions options, string? runDirectory = null, BatchAugmentation? augmentation = null)
+        : this(model, Source(model, train, options), test is null ? null : Source(model, test, options), options, runDirectory, augmentation)
+    {
+    }
+
+    /// <summary>
+    /// Prepares training of <paramref name="model"/> on any indexable batch source <paramref name="train"/> (tensors the
+    /// caller keeps, <see cref="BatchSource.FromTensors"/>, with class labels or regression targets), evaluating also on
+    /// <paramref name="test"/> when given. Mini-batches are drawn by a <see cref="BatchPlan.Shuffled"/> plan; full-batch
+    /// steps and evaluations read the sources' own batches.
+    /// </summary>
+    /// <param name="model">The model, already initialized, in the data's dtype and on its device.</param>
+    /// <param name="train">The training data (indexable when any step uses a mini-batch).</param>
+    /// <param name="test">The test data, or null.</param>
+    /// <param name="options">The run description; validated here.</param>
+    /// <param name="runDirectory">Folder for options, checkpoints and history, or null to write nothing.</param>
+    /// <param name="augmentation">Random transformation of training batches (not of evaluation), or null; it draws from a generator seeded from (seed, step).</param>
+    /// <exception cref="LossLandscapeException">Invalid options, mini-batches from a source that cannot be indexed, or model and data that do not fit.</exception>
+    public Trainer(nn.Module<Tensor, Tensor> model, BatchSource train, BatchSource? test, TrainingOptions options, string? runDirectory = null, BatchAugmentation? augmentation = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(train);
@@ -74,12 +90,15 @@ public sealed class Trainer : IDisposable
         if (_parameters.Length == 0) throw new LossLandscapeException("The model has no trainable parameters.");
         foreach (var d in test is null ? new[] { train } : new[] { train, test })
         {
-            if (d.Inputs.dtype != _parameters[0].dtype)
-                throw new LossLandscapeException($"Data set '{d.Name}' holds {d.Inputs.dtype} inputs, the model's parameters are {_parameters[0].dtype}; convert one of them so both have the same dtype.");
-            if (d.Device.ToString() != _parameters[0].device.ToString())
-                throw new LossLandscapeException($"Data set '{d.Name}' lives on {d.Device}, the model on {_parameters[0].device}; move both to one device.");
+            var (dtype, device) = d.First((x, _) => (x.dtype, x.device.ToString()));
+            if (dtype != _parameters[0].dtype)
+                throw new LossLandscapeException($"Data set '{d.Name}' holds {dtype} inputs, the model's parameters are {_parameters[0].dtype}; convert one of them so both have the same dtype.");
+            if (device != _parameters[0].device.ToString())
+                throw new LossLandscapeException($"Data set '{d.Name}' lives on {device}, the model on {_parameters[0].device}; move both to one device.");
+            ModelCompatibility.Check(model, d, options.Loss);
         }
-        foreach (var d in test is null ? new[] { train } : new[] { train, test }) ModelCompatibility.Check(model, d, options.Loss);
+        if (!train.IsIndexable && (!options.FullBatch || options.SecondBatchSize is not null))
+            throw new LossLandscapeException($"Data '{train.Name}' is a sequence of batches, from which mini-batches cannot be drawn by index; give the examples as tensors (BatchSource.FromTensors) or train full-batch.");
         _model = model;
         _train = train;
         _test = test;
@@ -88,10 +107,11 @@ public sealed class Trainer : IDisposable
         _augmentation = augmentation;
         _loss = options.Loss;
         _schedule = options.Schedule;
+        _plan = BatchPlan.Shuffled(options.Seed);
         _sgd = new SgdOptimizer(model, options.Momentum, options.Dampening, options.Nesterov, options.WeightDecay);
         TotalSteps = options.TotalSteps(train.Count);
-        (_evalTrain, _ownsEvalTrain) = Subset(train, options, 0);
-        if (test is not null) (_evalTest, _ownsEvalTest) = Subset(test, options, 1);
+        _evalTrain = Subset(train, options, 0);
+        if (test is not null) _evalTest = Subset(test, options, 1);
     }
 
     /// <summary>The run description.</summary>
@@ -144,8 +164,8 @@ public sealed class Trainer : IDisposable
         Checkpoint.Load(_model, Path.Combine(dir, "model.safetensors"));
         _sgd.Load(Path.Combine(dir, "optimizer.safetensors"));
         Step = state.Step;
-        _cursor.Epoch = state.Epoch;
-        _cursor.Position = state.Position;
+        _plan.Cursor.Epoch = state.Epoch;
+        _plan.Cursor.Position = state.Position;
         _seconds = state.Seconds;
         _history.Clear();
         _history.AddRange(state.History);
@@ -222,7 +242,7 @@ public sealed class Trainer : IDisposable
                 if (!double.IsFinite(loss))
                 {
                     _seconds = startSeconds + clock.Elapsed.TotalSeconds;
-                    _history.Add(new TrainingRecord(t, _cursor.Epochs(_train.Count), lr, batchSize, loss, null, null, null, null, null, _seconds));
+                    _history.Add(new TrainingRecord(t, _plan.Cursor.Epochs(_train.Count), lr, batchSize, loss, null, null, null, null, null, _seconds));
                     _model.zero_grad();
                     string good = _lastCheckpoint is null ? "no checkpoint was written before it" : $"the last good checkpoint is '{_lastCheckpoint}'";
                     Step = t;
@@ -243,7 +263,7 @@ public sealed class Trainer : IDisposable
             }
             if (RunDirectory is not null && Options.CheckpointEvery > 0 && Step % Options.CheckpointEvery == 0 && Step < TotalSteps)
                 SaveCheckpoint();
-            progress?.Report(new TrainingProgress(Step, TotalSteps, _cursor.Epochs(_train.Count), lr, loss, rec));
+            progress?.Report(new TrainingProgress(Step, TotalSteps, _plan.Cursor.Epochs(_train.Count), lr, loss, rec));
         }
         _seconds = startSeconds + clock.Elapsed.TotalSeconds;
         string? final = null;
@@ -290,7 +310,7 @@ public sealed class Trainer : IDisposable
         Directory.CreateDirectory(dir);
         Checkpoint.Save(_model, Path.Combine(dir, "model.safetensors"), CheckpointMetadata(Step));
         _sgd.Save(Path.Combine(dir, "optimizer.safetensors"));
-        var state = new TrainerState(Step, _cursor.Epoch, _cursor.Position, _seconds, Describe(Options), _history.ToList());
+        var state = new TrainerState(Step, _plan.Cursor.Epoch, _plan.Cursor.Position, _seconds, Describe(Options), _history.ToList());
         AtomicFile.WriteAllText(Path.Combine(dir, "state.json"), JsonSerializer.Serialize(state, ResultFiles.Json) + "\n");
         AtomicFile.WriteAllText(Path.Combine(RunDirectory, "checkpoints", "latest.json"),
             new JsonObject { ["directory"] = name, ["step"] = Step }.ToJsonString() + "\n");
@@ -303,9 +323,9 @@ public sealed class Trainer : IDisposable
     public void Dispose()
     {
         _sgd.Dispose();
-        _permutation?.Dispose();
-        if (_ownsEvalTrain) _evalTrain.Dispose();
-        if (_ownsEvalTest) _evalTest?.Dispose();
+        _plan.Dispose();
+        foreach (var t in _owned) t.Dispose();
+        _owned.Clear();
     }
 
     private TrainingResult Finish(StopReason reason, string message)
@@ -316,36 +336,26 @@ public sealed class Trainer : IDisposable
 
     private double MiniBatchGradient(int batchSize, long step)
     {
-        var (epoch, offset) = _cursor.Advance(batchSize, _train.Count);
-        if (epoch != _permutationEpoch)
-        {
-            _permutation?.Dispose();
-            using var cpu = SeedStreams.Permutation(_train.Count, Options.Seed, SeedStreams.Shuffle, epoch);
-            _permutation = cpu.to(_train.Device).DetachFromDisposeScope();
-            _permutationEpoch = epoch;
-        }
-        var idx = _permutation!.narrow(0, offset, batchSize);
-        var x = Augment(_train.Inputs.index_select(0, idx), step);
-        var batch = BatchSource.FromTensors(x, _train.Labels.index_select(0, idx), batchSize, _train.Name);
+        var (x, y) = _plan.NextBatch(_train, batchSize);
+        var batch = BatchSource.FromTensors(Augment(x, step), y, batchSize, _train.Name);
         return new Objective(_model, _loss, batch).Backward();
     }
 
     private double FullBatchGradient(long step)
     {
-        _cursor.Advance(null, _train.Count);
+        _plan.Next(_train.Count, null).Dispose();
         if (_augmentation is null)
-            return new Objective(_model, _loss, BatchSource.FromDataset(_train, Options.ChunkSize)).Backward();
-        // Augmented full batch: one generator for the step, drawn from chunk by chunk in order; chunk c weighs n_c / P.
+            return new Objective(_model, _loss, _train).Backward();
+        // Augmented full batch: one generator for the step, drawn from batch by batch in order; batch c weighs n_c / P.
         using var generator = new Generator((ulong)SeedStreams.Derive(Options.Seed, SeedStreams.Step, step));
         double total = 0;
-        for (long start = 0; start < _train.Count; start += Options.ChunkSize)
+        _train.ForEach((x, y) =>
         {
-            using var scope = NewDisposeScope();
-            long n = Math.Min(Options.ChunkSize, _train.Count - start);
-            var chunk = BatchSource.FromTensors(_augmentation(_train.Inputs.narrow(0, start, n), generator), _train.Labels.narrow(0, start, n), n, _train.Name);
+            long n = x.shape[0];
+            var chunk = BatchSource.FromTensors(_augmentation(x, generator), y, n, _train.Name);
             double w = (double)n / _train.Count;
             total += w * new Objective(_model, _loss, chunk).Backward(w);
-        }
+        });
         return total;
     }
 
@@ -391,9 +401,9 @@ public sealed class Trainer : IDisposable
         using var scope = NewDisposeScope();
         try
         {
-            var tr = Evaluation.Evaluate(_model, _loss, _evalTrain, Options.ChunkSize);
-            var te = _evalTest is null ? null : Evaluation.Evaluate(_model, _loss, _evalTest, Options.ChunkSize);
-            return new TrainingRecord(Step, _cursor.Epochs(_train.Count), lr ?? _schedule.Rate(Options.LearningRate, Step, TotalSteps),
+            var tr = Evaluation.Evaluate(_model, _loss, _evalTrain);
+            var te = _evalTest is null ? null : Evaluation.Evaluate(_model, _loss, _evalTest);
+            return new TrainingRecord(Step, _plan.Cursor.Epochs(_train.Count), lr ?? _schedule.Rate(Options.LearningRate, Step, TotalSteps),
                 batchSize, batchLoss, gradNorm, tr.Loss, tr.Accuracy, te?.Loss, te?.Accuracy, _seconds);
         }
         finally
@@ -402,14 +412,28 @@ public sealed class Trainer : IDisposable
         }
     }
 
-    private static (Dataset Data, bool Owned) Subset(Dataset data, TrainingOptions options, long which)
+    /// <summary>The data set as the trainer reads it, after checking it against the model with the data set's own messages.</summary>
+    private static BatchSource Source(nn.Module<Tensor, Tensor> model, Dataset data, TrainingOptions options)
     {
-        if (options.EvalSubset is not long n || n >= data.Count) return (data, false);
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(options);
+        ModelCompatibility.Check(model, data, options.Loss);
+        return BatchSource.FromDataset(data, options.ChunkSize);
+    }
+
+    /// <summary>The fixed evaluation subset of <paramref name="data"/> (a seeded sample, in chunks of the chunk size), or the whole data.</summary>
+    private BatchSource Subset(BatchSource data, TrainingOptions options, long which)
+    {
+        if (options.EvalSubset is not long n || n >= data.Count) return data;
+        if (!data.IsIndexable)
+            throw new LossLandscapeException($"Data '{data.Name}' is a sequence of batches, from which an evaluation subset cannot be drawn; give the examples as tensors or evaluate on all of them.");
         using var scope = NewDisposeScope();
-        var perm = SeedStreams.Permutation(data.Count, options.Seed, SeedStreams.EvalSubset, which).narrow(0, 0, n).to(data.Device);
-        var x = data.Inputs.index_select(0, perm).MoveToOuterDisposeScope();
-        var y = data.Labels.index_select(0, perm).MoveToOuterDisposeScope();
-        return (new Dataset($"{data.Name} (subset of {n})", x, y, data.ClassNames), true);
+        using var perm = SeedStreams.Permutation(data.Count, options.Seed, SeedStreams.EvalSubset, which);
+        using var pick = perm.narrow(0, 0, n);
+        var (x, y) = data.Gather(pick);
+        _owned.Add(x.DetachFromDisposeScope());
+        _owned.Add(y.DetachFromDisposeScope());
+        return BatchSource.FromTensors(x, y, options.ChunkSize, $"{data.Name} (subset of {n})");
     }
 
     /// <summary>The JSON description of <paramref name="o"/> (what <see cref="TrainingOptions.ToJson"/> writes).</summary>

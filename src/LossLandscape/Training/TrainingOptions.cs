@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using LossLandscape.IO;
 using LossLandscape.Losses;
+using LossLandscape.Data;
 using LossLandscape.Models;
 using LossLandscape.Runtime;
 

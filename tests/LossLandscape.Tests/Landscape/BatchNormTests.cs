@@ -1,3 +1,4 @@
+using LossLandscape.Data;
 using LossLandscape.Landscape;
 using LossLandscape.Parameters;
 using LossLandscape.Specs;
@@ -29,7 +30,7 @@ public class BatchNormTests
         var model = nn.Sequential(("0", bn));
         using var data = Toy(p: 30, d: 4);
         using (no_grad()) { model.train(); model.call(data.Inputs); } // pollute the statistics first
-        BatchNorms.RecomputeStatistics(model, data, batchSize: 8, batches: 3);
+        BatchNorms.RecomputeStatistics(model, BatchSource.FromDataset(data), batchSize: 8, batches: 3);
 
         var b1 = data.Inputs.narrow(0, 0, 8);
         var b2 = data.Inputs.narrow(0, 8, 8);

@@ -134,7 +134,7 @@ public class ResumableShardTests
 
         var dir = TestUtil.TempDir();
         var paths = Enumerable.Range(0, 3).Select(i => Path.Combine(dir, $"line-{i}.json")).ToArray();
-        var killer = new LandscapeProbe(model, data, probe.Test, options with { Progress = new KillAtReport(3) }, space);
+        var killer = new LandscapeProbe(model, probe.Train, probe.Test, options with { Progress = new KillAtReport(3) }, space);
         FluentActions.Invoking(() => ResumableShard.RunLine(killer, a, b, alphas, true, new ShardSpec(1, 3), paths[1], TimeSpan.Zero))
             .Should().Throw<OperationCanceledException>();
         LandscapeFiles.ReadLineShard(ResumableShard.PartialPath(paths[1])).Points.Select(p => p.Index).Should().Equal(1, 4);

@@ -285,7 +285,7 @@ public class TrainerTests
         using var m = Model(o);
         m.to(ScalarType.Float32);
         var act = () => new Trainer(m, data, null, o);
-        act.Should().Throw<LossLandscapeException>().WithMessage("*Float64 inputs*Float32*");
+        act.Should().Throw<LossLandscapeException>().WithMessage("*Float64*Float32*convert*");
     }
 
     [Fact]

@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace LossLandscape.Training;
+namespace LossLandscape.Data;
 
 /// <summary>
 /// Derives every random draw of a training run from the run's seed and a position (epoch or step), so that a run
@@ -9,7 +9,7 @@ namespace LossLandscape.Training;
 /// <remarks>
 /// seed(stream, index) = SplitMix64(SplitMix64(SplitMix64(seed) xor stream) xor index), reduced to 63 bits. Streams:
 /// <see cref="Shuffle"/> (one permutation per epoch), <see cref="Step"/> (the generator of the step's batch
-/// augmentation), <see cref="Noise"/> (Gaussian gradient noise, one generator per step) and <see cref="EvalSubset"/> (the fixed evaluation subset).
+/// augmentation), <see cref="Noise"/> (Gaussian gradient noise, one generator per step) <see cref="EvalSubset"/> (the fixed evaluation subset) and <see cref="Sample"/> (sampled batches).
 /// </remarks>
 public static class SeedStreams
 {
@@ -21,6 +21,8 @@ public static class SeedStreams
     public const long Noise = 3;
     /// <summary>Stream of the fixed evaluation subsets.</summary>
     public const long EvalSubset = 4;
+    /// <summary>Stream of the independently sampled batches of <see cref="BatchOrder.Sampled"/> (one draw per batch).</summary>
+    public const long Sample = 5;
 
     /// <summary>The derived seed for (<paramref name="seed"/>, <paramref name="stream"/>, <paramref name="index"/>), in [0, 2^63).</summary>
     public static long Derive(long seed, long stream, long index)

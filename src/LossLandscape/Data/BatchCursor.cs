@@ -1,5 +1,5 @@
 
-namespace LossLandscape.Training;
+namespace LossLandscape.Data;
 
 /// <summary>
 /// Position in the sequence of epochs: the epoch index and the number of examples of its permutation already used.
