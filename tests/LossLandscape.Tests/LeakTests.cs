@@ -58,18 +58,13 @@ public class LeakTests
                 NoGrowth(() => op.LossAndGradient().Gradient.Dispose());
             }
             var h = new HessianOperator(model, new CrossEntropyLoss(), BatchSource.FromTensors(data.Inputs, data.Labels, 6));
-            NoGrowth(() =>
-            {
-                var r = Lanczos.Run(h, new LanczosOptions(Top: 2, Bottom: 1, Seed: 1));
-                foreach (var v in r.Eigenvectors ?? Array.Empty<Tensor>()) v.Dispose();
-                foreach (var v in r.BottomEigenvectors ?? Array.Empty<Tensor>()) v.Dispose();
-            });
-            NoGrowth(() =>
-            {
-                var r = PowerIteration.Run(h, new PowerIterationOptions(Top: 1));
-                foreach (var v in r.Eigenvectors ?? Array.Empty<Tensor>()) v.Dispose();
-            });
-            NoGrowth(() => Hutchinson.Estimate(h, new HutchinsonOptions(Probes: 3, Seed: 2)).Diagonal?.Dispose());
+            NoGrowth(() => Lanczos.Run(h, new LanczosOptions(Top: 2, Bottom: 1, Seed: 1, ReturnEigenvectors: true)).Dispose());
+            NoGrowth(() => Lanczos.Run(h, new LanczosOptions(Top: 2, Seed: 1, BasisSize: 6)).Dispose());
+            NoGrowth(() => PowerIteration.Run(h, new PowerIterationOptions(Top: 1, ReturnEigenvectors: true)).Dispose());
+            NoGrowth(() => Hutchinson.Estimate(h, new HutchinsonOptions(Probes: 3, Seed: 2, Diagonal: true)).Dispose());
+            NoGrowth(() => HutchPlusPlus.Estimate(h, new HutchPlusPlusOptions(Applications: 6, Seed: 2, Diagonal: true)).Dispose());
+            var provider = HessianDirections.Provider(h, seed: 3);
+            NoGrowth(() => { foreach (var d in provider(h.Space, 2)) d.Dispose(); });
             NoGrowth(() => SpectralDensity.Estimate(h, new SpectralDensityOptions(Probes: 2, Steps: 5)));
         }
     }
@@ -91,6 +86,38 @@ public class LeakTests
             NoGrowth(() => Sharpness.Measure(probe, a, new SharpnessOptions { Steps = 3, Seed = 1 }));
             using var c = a.add(space.Randn(new Generator(9)).mul_(0.05));
             NoGrowth(() => Trajectory.Run(probe, new[] { a, c, b }, null, gridSize: 3));
+        }
+    }
+
+    [Fact]
+    public void Training_AndBatchPlans_OnTheCallersTensors_LeaveNoHandles()
+    {
+        var (model, data) = Mlp();
+        using (model)
+        using (data)
+        {
+            var source = BatchSource.FromTensors(data.Inputs, data.Labels, 7);
+            var options = new LossLandscape.Training.TrainingOptions { BatchSize = 5, Steps = 6, LearningRate = 0.05, Momentum = 0.9, EvalEvery = 3, EvalSubset = 10, Seed = 2 };
+            NoGrowth(() =>
+            {
+                using var t = new LossLandscape.Training.Trainer(model, source, source, options);
+                t.Run();
+            });
+            foreach (var make in new Func<BatchPlan>[] { () => BatchPlan.Shuffled(1), () => BatchPlan.Sampled(1), BatchPlan.Sequential })
+            {
+                using var plan = make();
+                NoGrowth(() =>
+                {
+                    using var scope = NewDisposeScope();
+                    plan.NextBatch(source, 6);
+                });
+            }
+            using var x1 = data.Inputs.narrow(0, 0, 9);
+            using var y1 = data.Labels.narrow(0, 0, 9);
+            using var x2 = data.Inputs.narrow(0, 9, 11);
+            using var y2 = data.Labels.narrow(0, 9, 11);
+            var loader = BatchSource.FromBatches(() => new[] { (x1, y1), (x2, y2) }, 20);
+            NoGrowth(() => loader.Rebatch(4).ForEach((x, _) => x.sum()));
         }
     }
 

@@ -33,10 +33,9 @@ internal static class ReadmeExample
         // README-BEGIN top-k
         var data = BatchSource.FromTensors(x, y, batchSize: 128);      // reads your tensors, never disposes them
         var hessian = new HessianOperator(model, new CrossEntropyLoss(), data);
-        var top = Lanczos.Run(hessian, new LanczosOptions(Top: 5, Seed: 1));
+        using var top = Lanczos.Run(hessian, new LanczosOptions(Top: 5, Seed: 1));
         Console.WriteLine($"top eigenvalues: {string.Join(", ", top.Eigenvalues)}");
         // README-END
-        foreach (var v in top.Eigenvectors ?? Array.Empty<Tensor>()) v.Dispose();
         return top.Eigenvalues;
     }
 
@@ -53,7 +52,7 @@ internal static class ReadmeExample
     public static LineScanResult Interpolate(nn.Module<Tensor, Tensor> model, nn.Module<Tensor, Tensor> other, Tensor x, Tensor y)
     {
         // README-BEGIN line
-        using var train = Dataset.View("train", x, y, classes: 4);      // a view: your tensors stay yours
+        var train = BatchSource.FromTensors(x, y, batchSize: 256);      // your tensors stay yours
         var probe = new LandscapeProbe(model, train);
         using var a = ModelPoint.Capture(probe.Space);                  // the model's weights (and buffers)
         using var b = ModelPoint.Capture(new ParameterSpace(other));     // a second model of the same architecture
@@ -66,8 +65,7 @@ internal static class ReadmeExample
     public static PlaneScanResult Surface(nn.Module<Tensor, Tensor> model, Tensor x, Tensor y)
     {
         // README-BEGIN surface
-        using var train = Dataset.View("train", x, y, classes: 4);
-        var probe = new LandscapeProbe(model, train);
+        var probe = new LandscapeProbe(model, BatchSource.FromTensors(x, y, batchSize: 256));
         using var theta = probe.Space.Get();
         using var plane = Directions.FilterNormalizedPlane(probe.Space, theta, new Generator(0));   // Li et al. 2018
         var surface = probe.ScanPlane(plane, new GridSpec(-1, 1, 11, -1, 1, 11));
@@ -93,7 +91,7 @@ internal static class ReadmeExample
     public static TrainingResult Train(nn.Module<Tensor, Tensor> model, Tensor x, Tensor y, string folder)
     {
         // README-BEGIN train
-        using var train = Dataset.View("train", x, y, classes: 4);
+        var train = BatchSource.FromTensors(x, y, batchSize: 256);      // mini-batches: a seeded shuffle per epoch
         var options = new TrainingOptions
         {
             Loss = new CrossEntropyLoss(), BatchSize = 64, Steps = 200, LearningRate = 0.05,

@@ -34,8 +34,13 @@ public sealed class DataInfoCommand : Command<DataInfoCommand.Settings>
         settings.ToRuntimeOptions().Apply();
         var options = DataArguments.CatalogOptions(settings.DataDir);
         if (settings.Offline) options = options with { AllowDownload = false };
-        options = options with { Progress = new ErrorProgress() };
-        using var split = new DataCatalog(options).Load(settings.Name, cancellationToken);
+        DataSplit split;
+        using (var status = new StatusLine(log: true))
+        {
+            options = options with { Progress = status.For<DownloadProgress>(Download) };
+            split = new DataCatalog(options).Load(settings.Name, cancellationToken);
+        }
+        using var _ = split;
         var inv = CultureInfo.InvariantCulture;
         AnsiConsole.MarkupLine($"[bold]{Markup.Escape(settings.Name)}[/]");
         AnsiConsole.WriteLine($"source: {LibraryTerms.Translate(split.Source)}");
@@ -56,20 +61,10 @@ public sealed class DataInfoCommand : Command<DataInfoCommand.Settings>
         return 0;
     }
 
-    /// <summary>Writes download progress to standard error, about every 10 percent.</summary>
-    private sealed class ErrorProgress : IProgress<DownloadProgress>
+    /// <summary>The status line of a download: the file and the bytes received of the total.</summary>
+    internal static string Download(DownloadProgress value)
     {
-        private string? _file;
-        private long _lastTenth = -1;
-
-        public void Report(DownloadProgress value)
-        {
-            if (value.FileName != _file) { _file = value.FileName; _lastTenth = -1; }
-            long tenth = value.TotalBytes is long t && t > 0 ? value.BytesReceived * 10 / t : value.BytesReceived >> 23;
-            if (tenth == _lastTenth) return;
-            _lastTenth = tenth;
-            var total = value.TotalBytes is long tt ? $" of {tt:N0}" : "";
-            Program.Error.WriteLine($"downloading {value.FileName}: {value.BytesReceived:N0}{total} bytes");
-        }
+        var total = value.TotalBytes is long t ? $" of {t:N0}" : "";
+        return $"downloading {value.FileName}: {value.BytesReceived:N0}{total} bytes";
     }
 }

@@ -179,15 +179,9 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         try
         {
             AnsiConsole.MarkupLine($"training [bold]{Markup.Escape(run.Model)}[/] on [bold]{Markup.Escape(data.Train.Name)}[/] ({data.Train.Count} examples), {trainer.TotalSteps} steps from step {trainer.Step}, on {runtime.Device.type.ToString().ToLowerInvariant()} ({RuntimeSpec.DTypeName(runtime.DType)})");
-            result = AnsiConsole.Progress()
-                .AutoClear(false)
-                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
-                .Start(ctx =>
-                {
-                    var task = ctx.AddTask("training", maxValue: trainer.TotalSteps);
-                    task.Value = trainer.Step;
-                    return trainer.Run(new ProgressBar(task), cts.Token);
-                });
+            long total = trainer.TotalSteps;
+            using var status = new StatusLine(log: true);
+            result = trainer.Run(status.For<TrainingProgress>(p => Status(p, total)), cts.Token);
         }
         finally
         {
@@ -292,13 +286,12 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
 
     private static string F(double? v, string format) => v is double d ? d.ToString(format, CultureInfo.InvariantCulture) : "";
 
-    private sealed class ProgressBar(ProgressTask task) : IProgress<TrainingProgress>
+    /// <summary>The status line of a training step: step of total, batch loss, learning rate and the last test accuracy.</summary>
+    internal static string Status(TrainingProgress value, long totalSteps)
     {
-        public void Report(TrainingProgress value)
-        {
-            task.Value = value.Step;
-            var eval = value.Evaluation is { TestAccuracy: double acc } ? $", test acc {acc.ToString("P1", CultureInfo.InvariantCulture)}" : "";
-            task.Description = Markup.Escape($"step {value.Step}, loss {value.BatchLoss.ToString("F4", CultureInfo.InvariantCulture)}, lr {value.LearningRate.ToString("G3", CultureInfo.InvariantCulture)}{eval}");
-        }
+        var inv = CultureInfo.InvariantCulture;
+        var eval = value.Evaluation is { TestAccuracy: double acc } ? $", test acc {acc.ToString("P1", inv)}" : "";
+        double done = totalSteps > 0 ? (double)value.Step / totalSteps : 1;
+        return $"training: step {value.Step} of {totalSteps} ({done.ToString("P0", inv)}), loss {value.BatchLoss.ToString("F4", inv)}, lr {value.LearningRate.ToString("G3", inv)}{eval}";
     }
 }

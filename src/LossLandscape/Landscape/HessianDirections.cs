@@ -23,9 +23,9 @@ public static class HessianDirections
         {
             if (space.Count != op.Dimension)
                 throw new LossLandscapeException($"The curvature operator acts on {op.Dimension} parameters, the plane's space has {space.Count}; build both over the same parameters.");
-            var r = Lanczos.Run(op, new LanczosOptions(Top: k, Tolerance: tolerance, Seed: seed, ReturnEigenvectors: true));
+            using var r = Lanczos.Run(op, new LanczosOptions(Top: k, Tolerance: tolerance, Seed: seed, ReturnEigenvectors: true));
             var vs = r.Eigenvectors ?? throw new LossLandscapeException("Lanczos returned no eigenvectors.");
-            return vs.Take(k).Select(v => v.to(space.DType, space.Device)).ToArray();
+            return vs.Take(k).Select(v => v.to(space.DType, space.Device, copy: true)).ToArray();
         };
     }
 }

@@ -13,6 +13,7 @@ namespace LossLandscape.Spectra;
 /// <param name="Iterations">Lanczos steps, or power iterations summed over all eigenvalues.</param>
 /// <param name="Converged">Every requested eigenvalue met the tolerance.</param>
 /// <param name="Seconds">Wall-clock time.</param>
+/// <remarks>The result owns its eigenvectors (when asked for): dispose it, or take them and dispose them yourself.</remarks>
 public sealed record EigenResult(
     string Method,
     double[] Eigenvalues,
@@ -22,7 +23,7 @@ public sealed record EigenResult(
     long Applications,
     int Iterations,
     bool Converged,
-    double Seconds)
+    double Seconds) : IDisposable
 {
     /// <summary>Unit eigenvectors of <see cref="Eigenvalues"/>, in the same order (null unless asked for); the caller owns them.</summary>
     [JsonIgnore]
@@ -40,19 +41,11 @@ public sealed record EigenResult(
 
     /// <summary>Lanczos: Gram-Schmidt passes against the whole basis.</summary>
     public int Reorthogonalizations { get; init; }
-}
 
-/// <summary>One progress report of an eigenvalue iteration.</summary>
-/// <param name="Iteration">Steps done so far.</param>
-/// <param name="Top">Current top estimates, descending.</param>
-/// <param name="Bottom">Current bottom estimates, ascending.</param>
-/// <param name="TopResiduals">Residual estimates of <paramref name="Top"/>.</param>
-/// <param name="BottomResiduals">Residual estimates of <paramref name="Bottom"/>.</param>
-public sealed record EigenProgress(int Iteration, double[] Top, double[] Bottom, double[] TopResiduals, double[] BottomResiduals)
-{
-    /// <summary>Lanczos: Ritz pairs locked so far.</summary>
-    public int Locked { get; init; }
-
-    /// <summary>Lanczos: thick restarts so far.</summary>
-    public int Restarts { get; init; }
+    /// <summary>Frees the eigenvectors (a copy made with <c>with</c> shares them: dispose one of the two).</summary>
+    public void Dispose()
+    {
+        foreach (var v in Eigenvectors ?? Array.Empty<Tensor>()) v.Dispose();
+        foreach (var v in BottomEigenvectors ?? Array.Empty<Tensor>()) v.Dispose();
+    }
 }

@@ -33,7 +33,7 @@ public sealed record TraceResult(
     double[] Samples,
     long Dimension,
     long Applications,
-    double Seconds)
+    double Seconds) : IDisposable
 {
     /// <summary>The diagonal estimate (1/N) sum_k z_k * A z_k (elementwise), when asked for; the caller owns it.</summary>
     [JsonIgnore]
@@ -47,6 +47,9 @@ public sealed record TraceResult(
 
     /// <summary>Hutch++: the number r of sketch directions (0 for Hutchinson).</summary>
     public int SketchSize { get; init; }
+
+    /// <summary>Frees the diagonal estimate, when there is one (a copy made with <c>with</c> shares it).</summary>
+    public void Dispose() => Diagonal?.Dispose();
 }
 
 /// <summary>Hutchinson's stochastic trace estimator (Hutchinson 1990) and the matching diagonal estimator (Bekas et al. 2007).</summary>
