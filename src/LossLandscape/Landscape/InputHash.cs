@@ -40,6 +40,27 @@ internal sealed class InputHash : IDisposable
         Text($"{probe.PolicyName}:{probe.Options.RecomputeBatchSize}:{probe.Options.RecomputeBatches}");
     }
 
+    /// <summary>
+    /// Adds what every application of a curvature operator depends on: its kind, the loss, the weights and buffers, the
+    /// parameters it covers, the data batch by batch, the batch size and the BatchNorm mode.
+    /// </summary>
+    public void Operator(Curvature.CurvatureOperator op)
+    {
+        Text($"{op.Name}:{op.Loss.Name}:{op.DType}:{op.Options.BatchSize}:{op.Options.BatchNorm}:{op.Examples}");
+        Text(string.Join(",", op.Space.Blocks.Select(b => b.Name)));
+        using (var scope = NewDisposeScope()) Bytes(op.Space.Get());
+        foreach (var (name, t) in op.Model.named_buffers().OrderBy(kv => kv.name, StringComparer.Ordinal))
+        {
+            Text(name);
+            Bytes(t);
+        }
+        op.Data.ForEach((x, y) =>
+        {
+            Bytes(x);
+            Bytes(y);
+        });
+    }
+
     /// <summary>The hash as lower-case hex.</summary>
     public string Finish() => Convert.ToHexStringLower(hash.GetHashAndReset());
 
