@@ -54,7 +54,7 @@ public sealed class MergeCommand : Command<MergeCommand.Settings>
         {
             var k = LandscapeFiles.ShardOf(other);
             if (k != kind)
-                throw new LossLandscapeException($"'{other}' is a {k ?? "grid or line"} shard, '{settings.Shards[0]}' a {kind ?? "grid or line"} shard: merge the shards of one run.");
+                throw new LossLandscapeException($"'{other}' and '{settings.Shards[0]}' are not shards of one kind ({k ?? "no trace, density or barriers shard"}; {kind ?? "no trace, density or barriers shard"}): merge the shards of one run.");
         }
         switch (kind)
         {
