@@ -1,5 +1,4 @@
 using System.Globalization;
-using static TorchSharp.torch;
 
 namespace LossLandscape.Landscape;
 
@@ -30,15 +29,7 @@ public static class BarrierShards
         ArgumentNullException.ThrowIfNull(alphas);
         using var h = new InputHash("llscape-barriers-v1");
         h.Text(string.Join(",", alphas.Select(x => x.ToString("R", CultureInfo.InvariantCulture))));
-        foreach (var point in models)
-        {
-            h.Bytes(point.Theta);
-            foreach (var (name, t) in (point.Buffers ?? new Dictionary<string, Tensor>()).OrderBy(kv => kv.Key, StringComparer.Ordinal))
-            {
-                h.Text(name);
-                h.Bytes(t);
-            }
-        }
+        foreach (var point in models) h.Point(point);
         h.Data(probe);
         return h.Finish();
     }
@@ -89,17 +80,10 @@ public static class BarrierShards
     /// </exception>
     public static BarrierMatrix Merge(IReadOnlyList<BarrierShard> shards)
     {
-        ArgumentNullException.ThrowIfNull(shards);
-        foreach (var s in shards)
-            if (s.Format != BarrierShard.FormatVersion)
-                throw new LossLandscapeException($"Barrier shard format {s.Format} is not supported (expected {BarrierShard.FormatVersion}).");
-        var ordered = ShardSet.Ordered(shards, "points", s => s.Total, s => s.Shard, s => s.Fingerprint, s => s.Points.Count,
-            "the same checkpoints, coefficients, data, loss and BatchNorm policy");
+        var (ordered, points) = ShardSet.Merge(shards, "barrier matrix", s => s.Format, BarrierShard.FormatVersion, s => s.Total, s => s.Shard, s => s.Fingerprint,
+            s => s.Points, p => p.Index, "the same checkpoints, coefficients, data, loss and BatchNorm policy");
         var first = ordered[0];
         CheckAlphas(first.Alphas);
-        var points = ordered.SelectMany(s => s.Points).OrderBy(p => p.Index).ToArray();
-        if (!points.Select(p => p.Index).SequenceEqual(Enumerable.Range(0, first.Total)))
-            throw new LossLandscapeException("The shards' points are not the points 0 .. N-1 of the matrix, each once: a shard file was altered.");
         int m = first.Alphas.Length;
         var pairs = BarrierMatrix.PairsOf(first.Checkpoints.Length).Select((pair, q) =>
         {

@@ -26,6 +26,17 @@ internal sealed class InputHash : IDisposable
         hash.AppendData(c.bytes);
     }
 
+    /// <summary>Adds a point in weight space: its parameters and its buffers by name, bit for bit.</summary>
+    public void Point(ModelPoint point)
+    {
+        Bytes(point.Theta);
+        foreach (var (name, t) in (point.Buffers ?? new Dictionary<string, Tensor>()).OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        {
+            Text(name);
+            Bytes(t);
+        }
+    }
+
     /// <summary>Adds what every probe value depends on besides the weights: the data, the loss and the BatchNorm policy.</summary>
     public void Data(LandscapeProbe probe)
     {

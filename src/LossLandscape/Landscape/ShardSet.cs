@@ -8,21 +8,28 @@ namespace LossLandscape.Landscape;
 internal static class ShardSet
 {
     /// <summary>
-    /// Checks <paramref name="shards"/> and returns them in index order.
+    /// Checks <paramref name="shards"/> and returns them in index order with all their points in index order, which must
+    /// be the points 0 .. N-1 of the whole split, each once.
     /// </summary>
     /// <param name="shards">The shards.</param>
-    /// <param name="kind">What was split, for messages (for example "trace probes").</param>
+    /// <param name="kind">What was split, for messages (for example "trace").</param>
+    /// <param name="format">A shard's format version.</param>
+    /// <param name="expectedFormat">The version this library writes.</param>
     /// <param name="total">The number of points of the whole split (for the shards' shares), from the first shard.</param>
     /// <param name="spec">A shard's <see cref="ShardSpec"/>.</param>
     /// <param name="fingerprint">A shard's fingerprint.</param>
-    /// <param name="count">The number of points a shard holds.</param>
-    /// <param name="inputs">What must agree, for the message when fingerprints differ (for example "same model, data and seed").</param>
+    /// <param name="points">A shard's points.</param>
+    /// <param name="index">A point's index in the whole split.</param>
+    /// <param name="inputs">What must agree, for the message when fingerprints differ (for example "the same model, data and seed").</param>
     /// <exception cref="LossLandscapeException">The shards do not belong together, one is given twice, some are missing or one is incomplete.</exception>
-    public static IReadOnlyList<T> Ordered<T>(IReadOnlyList<T> shards, string kind, Func<T, int> total, Func<T, ShardSpec> spec, Func<T, string> fingerprint,
-        Func<T, int> count, string inputs)
+    public static (IReadOnlyList<T> Shards, TPoint[] Points) Merge<T, TPoint>(IReadOnlyList<T> shards, string kind, Func<T, int> format, int expectedFormat,
+        Func<T, int> total, Func<T, ShardSpec> spec, Func<T, string> fingerprint, Func<T, IReadOnlyList<TPoint>> points, Func<TPoint, int> index, string inputs)
     {
         ArgumentNullException.ThrowIfNull(shards);
         if (shards.Count == 0) throw new LossLandscapeException("No shard to merge.");
+        foreach (var s in shards)
+            if (format(s) != expectedFormat)
+                throw new LossLandscapeException($"The {kind} shard format {format(s)} is not supported (expected {expectedFormat}).");
         var first = shards[0];
         var firstSpec = spec(first);
         int n = firstSpec.Count;
@@ -44,10 +51,13 @@ internal static class ShardSet
         foreach (var s in seen.Values)
         {
             int expected = spec(s).PointsOf(all).Count;
-            if (count(s) != expected)
-                throw new LossLandscapeException($"Shard {spec(s)} holds {count(s)} of the {expected} {kind} of its share: the shard file is incomplete; run that shard again.");
+            if (points(s).Count != expected)
+                throw new LossLandscapeException($"Shard {spec(s)} holds {points(s).Count} of the {expected} points of its share: the shard file is incomplete; run that shard again.");
         }
-        return seen.Values.ToArray();
+        var merged = seen.Values.SelectMany(points).OrderBy(index).ToArray();
+        if (!merged.Select(index).SequenceEqual(Enumerable.Range(0, all)))
+            throw new LossLandscapeException($"The shards' points are not the points 0 .. {all - 1} of the {kind}, each once: a shard file was altered.");
+        return (seen.Values.ToArray(), merged);
     }
 
     /// <summary>

@@ -64,15 +64,8 @@ public static class DensityShards
     /// </exception>
     public static DensityShard Merge(IReadOnlyList<DensityShard> shards)
     {
-        ArgumentNullException.ThrowIfNull(shards);
-        foreach (var s in shards)
-            if (s.Format != DensityShard.FormatVersion)
-                throw new LossLandscapeException($"Density shard format {s.Format} is not supported (expected {DensityShard.FormatVersion}).");
-        var ordered = ShardSet.Ordered(shards, "probes", s => s.Probes, s => s.Shard, s => s.Fingerprint, s => s.Points.Count,
-            "the same model, weights, data, loss, operator, seed, probes, steps, sigma and grid");
-        var points = ordered.SelectMany(s => s.Points).OrderBy(p => p.Index).ToArray();
-        if (!points.Select(p => p.Index).SequenceEqual(Enumerable.Range(0, ordered[0].Probes)))
-            throw new LossLandscapeException("The shards' probes are not the probes 0 .. N-1, each once: a shard file was altered.");
+        var (ordered, points) = ShardSet.Merge(shards, "density", s => s.Format, DensityShard.FormatVersion, s => s.Probes, s => s.Shard, s => s.Fingerprint, s => s.Points,
+            p => p.Index, "the same model, weights, data, loss, operator, seed, probes, steps, sigma and grid");
         return ordered[0] with { Shard = ShardSpec.Single, Seconds = ordered.Sum(s => s.Seconds), Points = points };
     }
 

@@ -68,16 +68,9 @@ public static class TraceShards
     /// </exception>
     public static TraceShard Merge(IReadOnlyList<TraceShard> shards)
     {
-        ArgumentNullException.ThrowIfNull(shards);
-        foreach (var s in shards)
-            if (s.Format != TraceShard.FormatVersion)
-                throw new LossLandscapeException($"Trace shard format {s.Format} is not supported (expected {TraceShard.FormatVersion}).");
-        var ordered = ShardSet.Ordered(shards, "probes", s => s.Probes, s => s.Shard, s => s.Fingerprint, s => s.Points.Count,
-            "the same model, weights, data, loss, operator, seed and probe count");
-        var points = ordered.SelectMany(s => s.Points).OrderBy(p => p.Index).ToArray();
-        if (!points.Select(p => p.Index).SequenceEqual(Enumerable.Range(0, ordered[0].Probes)))
-            throw new LossLandscapeException("The shards' probes are not the probes 0 .. N-1, each once: a shard file was altered.");
-        return ordered[0] with { Shard = ShardSpec.Single, Loss = ordered[0].Loss, Seconds = ordered.Sum(s => s.Seconds), Points = points };
+        var (ordered, points) = ShardSet.Merge(shards, "trace", s => s.Format, TraceShard.FormatVersion, s => s.Probes, s => s.Shard, s => s.Fingerprint, s => s.Points,
+            p => p.Index, "the same model, weights, data, loss, operator, seed and probe count");
+        return ordered[0] with { Shard = ShardSpec.Single, Seconds = ordered.Sum(s => s.Seconds), Points = points };
     }
 
     /// <summary>The estimate of a complete one-shard run (<see cref="Compute"/> with <see cref="ShardSpec.Single"/>, or <see cref="Merge"/>): the trace with its interval, and each parameter tensor's trace (the mean of its sums over the probes).</summary>
