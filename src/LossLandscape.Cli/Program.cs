@@ -48,8 +48,11 @@ public static class Program
                 .WithDescription("Loss and accuracy along the line between two models (extrapolation included); --shard i/n for one shard.");
             config.AddCommand<SurfaceCommand>("surface")
                 .WithDescription("Loss on a plane around a model (filter-normalized, random, given directions or three models); --shard i/n for one shard.");
+            config.AddCommand<BarriersCommand>("barriers")
+                .WithDescription("The same-basin barrier matrix of several models: the line between every pair and its loss and error barriers; --shard i/n for one shard.")
+                .WithExample("barriers", "--model", "mlp:784-100-10", "--checkpoints", "a.safetensors", "--checkpoints", "b.safetensors", "--checkpoints", "c.safetensors", "--data", "fashion-mnist", "--json", "barriers.json");
             config.AddCommand<MergeCommand>("merge")
-                .WithDescription("Merge the shards of a surface into one grid or those of an interpolation into one line; or summarize training runs that differ only in their seed.");
+                .WithDescription("Merge the shards of a surface, an interpolation, a barrier matrix, a trace or a density into what one process computes; or summarize training runs that differ only in their seed.");
             config.AddBranch("slurm", slurm =>
             {
                 slurm.SetDescription("Run a command on a Slurm cluster as a job array plus a merge job.");
@@ -85,7 +88,7 @@ public static class Program
         bool verbose = args.Contains("--verbose");
         try
         {
-            return app.Run(args);
+            return app.Run(SpreadLists(args));
         }
         catch (CommandAppException ex)
         {
@@ -105,6 +108,37 @@ public static class Program
         {
             return Report(ex, Failure, verbose, "failed");
         }
+    }
+
+    /// <summary>The options that take several values after one flag (<c>--checkpoints A B C</c>).</summary>
+    internal static readonly string[] ListOptions = { "--checkpoints" };
+
+    /// <summary>
+    /// <paramref name="args"/> with each list option's values spread into one flag per value (<c>--checkpoints A B</c> becomes
+    /// <c>--checkpoints A --checkpoints B</c>, which the parser reads as an array), up to the first <c>--</c>: a value list
+    /// ends at the next word that starts with a dash.
+    /// </summary>
+    internal static string[] SpreadLists(IReadOnlyList<string> args)
+    {
+        var result = new List<string>();
+        for (int i = 0; i < args.Count; i++)
+        {
+            var a = args[i];
+            if (a == "--")
+            {
+                result.AddRange(args.Skip(i));
+                break;
+            }
+            result.Add(a);
+            if (!ListOptions.Contains(a)) continue;
+            int values = 0;
+            while (i + 1 < args.Count && !args[i + 1].StartsWith('-'))
+            {
+                if (values++ > 0) result.Add(a);
+                result.Add(args[++i]);
+            }
+        }
+        return result.ToArray();
     }
 
     /// <summary>The command line of the current run (commands that pass words on to another command read it).</summary>

@@ -1,7 +1,9 @@
 using System.ComponentModel;
 using System.Diagnostics;
 using System.Globalization;
+using LossLandscape.Landscape;
 using LossLandscape.Spectra;
+using LossLandscape.Specs;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using static TorchSharp.torch;
@@ -48,8 +50,22 @@ public sealed class DensityCommand : Command<DensityCommand.Settings>
         [Description("Write the density as a plot (.png or .svg), log-scale density as in Ghorbani et al. 2019.")]
         public string? Plot { get; init; }
 
+        /// <summary>Shard.</summary>
+        [CommandOption("--shard <I/N>")]
+        [Description("Compute only shard i of n (0-based) of the probes and write it to --json; merge the shards with llscape merge, which gives exactly the single-process density. Completed probes are saved to JSON.partial as they go: a re-run resumes there, and a complete shard of the same inputs is not computed again.")]
+        public string? Shard { get; init; }
+
         /// <inheritdoc />
         public override IEnumerable<OutputPath> Outputs => [.. base.Outputs, new("--plot", Plot, false, ".png", ".svg")];
+
+        /// <inheritdoc />
+        public override ValidationResult Validate()
+        {
+            if (Shard is not null && Json is null) return ValidationResult.Error("--shard needs --json FILE to write the shard to.");
+            if (Shard is not null && Plot is not null) return ValidationResult.Error("--plot applies to the whole density: give it to llscape merge, not to a shard.");
+            if (Shard is not null && CheckpointDir is not null) return ValidationResult.Error("--checkpoint-dir does not apply to a shard: a shard saves each finished probe to JSON.partial and resumes there.");
+            return base.Validate();
+        }
     }
 
     /// <inheritdoc />
@@ -57,18 +73,35 @@ public sealed class DensityCommand : Command<DensityCommand.Settings>
     {
         var watch = Stopwatch.StartNew();
         var reorth = settings.ReorthMode();
+        var shard = settings.Shard is null ? null : CoordinateSpec.ParseShard(settings.Shard);
         var checkpoint = settings.StateCheckpoint("density", CurvatureSession.Tag(settings));
         using var session = CurvatureSession.Open(settings);
         var op = session.Operator;
+        var options = new SpectralDensityOptions(settings.Probes, settings.Steps, settings.Sigma, settings.Grid, settings.Seed, reorth, settings.Confidence, checkpoint);
+        if (shard is not null)
+        {
+            ShardRun<DensityShard> run;
+            using (var ctrlC = new CtrlC(cancellationToken))
+            using (var status = new StatusLine())
+                run = ResumableShard.RunDensity(op, options, shard, settings.Json!,
+                    progress: status.For<int>(k => $"slq: {k} probes of shard {shard} done, {op.Applications} applications"), cancellationToken: ctrlC.Token);
+            TraceCommand.ReportShard(shard, run.State, run.PointsBefore, run.PointsComputed, run.Shard.Points.Count, settings.Probes, "probes", run.Shard.Fingerprint, settings.Json!);
+            return 0;
+        }
         SpectralDensityResult result;
         using (var ctrlC = new CtrlC(cancellationToken))
         using (var status = new StatusLine())
-            result = SpectralDensity.Estimate(op, new SpectralDensityOptions(settings.Probes, settings.Steps, settings.Sigma, settings.Grid, settings.Seed, reorth, settings.Confidence, checkpoint),
-                status.For<int>(k => $"slq: {k} of {settings.Probes} probes done, {op.Applications} applications"), ctrlC.Token);
+            result = SpectralDensity.Estimate(op, options, status.For<int>(k => $"slq: {k} of {settings.Probes} probes done, {op.Applications} applications"), ctrlC.Token);
         double loss = op.EvaluateLoss();
-        var report = new DensityReport(op.Name, result.Grid, result.Density, result.Sigma, result.Mean, result.TraceEstimate,
-            result.Probes.Select(p => new DensityProbe(p.Nodes, p.Weights)).ToArray(), result.Applications, loss, op.Dimension, op.Examples,
-            op.DType == ScalarType.Float64 ? "float64" : "float32", watch.Elapsed.TotalSeconds)
+        var report = ReportOf(result, op.Name, loss, op.Dimension, op.Examples, op.DType == ScalarType.Float64 ? "float64" : "float32", watch.Elapsed.TotalSeconds);
+        Write(report, result, settings.Json, settings.Plot, settings.Probes, settings.Steps);
+        return 0;
+    }
+
+    /// <summary>The report of a density.</summary>
+    internal static DensityReport ReportOf(SpectralDensityResult result, string op, double loss, long parameters, long examples, string dtype, double seconds) =>
+        new(op, result.Grid, result.Density, result.Sigma, result.Mean, result.TraceEstimate,
+            result.Probes.Select(p => new DensityProbe(p.Nodes, p.Weights)).ToArray(), result.Applications, loss, parameters, examples, dtype, seconds)
         {
             DensityStandardError = result.DensityStandardError,
             DensityLower = result.DensityLower,
@@ -76,28 +109,40 @@ public sealed class DensityCommand : Command<DensityCommand.Settings>
             Confidence = result.Confidence,
             TraceStandardError = result.TraceStandardError,
         };
-        SpectrumJson.Write(settings.Json, report);
-        if (!string.IsNullOrWhiteSpace(settings.Plot))
+
+    /// <summary>The report of merged shards.</summary>
+    internal static void WriteMerged(DensityShard merged, string? json, string? plot)
+    {
+        var result = DensityShards.Summarize(merged);
+        Write(ReportOf(result, merged.Operator, merged.Loss ?? double.NaN, merged.Parameters, merged.Examples, merged.Dtype, merged.Seconds), result, json, plot,
+            merged.Probes, merged.Steps);
+    }
+
+    /// <summary>Writes the JSON and the plot (when asked) and prints the density's summary.</summary>
+    private static void Write(DensityReport report, SpectralDensityResult result, string? json, string? plot, int probes, int steps)
+    {
+        SpectrumJson.Write(json, report);
+        if (!string.IsNullOrWhiteSpace(plot))
         {
             var floor = result.Density.Where(d => d > 0).DefaultIfEmpty(1e-12).Max() * 1e-8;
             var band = $"{(100 * result.Confidence).ToString("G3", CultureInfo.InvariantCulture)}% band over probes";
             LossLandscape.Plotting.Charts.Lines(
                 new[]
                 {
-                    new LossLandscape.Plotting.Series($"{op.Name} density", result.Grid, result.Density.Select(d => Math.Max(d, floor)).ToArray()),
+                    new LossLandscape.Plotting.Series($"{report.Operator} density", result.Grid, result.Density.Select(d => Math.Max(d, floor)).ToArray()),
                     new LossLandscape.Plotting.Series($"{band}, upper", result.Grid, result.DensityUpper.Select(d => Math.Max(d, floor)).ToArray()),
                     new LossLandscape.Plotting.Series($"{band}, lower", result.Grid, result.DensityLower.Select(d => Math.Max(d, floor)).ToArray()),
                 },
-                new LossLandscape.Plotting.ChartOptions($"Spectral density of the {op.Name} (SLQ: {settings.Probes} probes, {settings.Steps} steps, sigma {result.Sigma:G3})",
+                new LossLandscape.Plotting.ChartOptions($"Spectral density of the {report.Operator} (SLQ: {probes} probes, {steps} steps, sigma {result.Sigma:G3})",
                     "eigenvalue", "density", LogY: true),
-                settings.Plot);
+                plot);
         }
         var inv = CultureInfo.InvariantCulture;
-        AnsiConsole.WriteLine($"operator: {op.Name} ({op.Dimension} parameters, {op.Examples} examples, loss {loss.ToString("G8", inv)})");
+        AnsiConsole.WriteLine($"operator: {report.Operator} ({report.Parameters} parameters, {report.Examples} examples, loss {report.Loss.ToString("G8", inv)})");
         AnsiConsole.WriteLine($"support: [{result.Probes.Min(p => p.Nodes[0]).ToString("G6", inv)}, {result.Probes.Max(p => p.Nodes[^1]).ToString("G6", inv)}], sigma {result.Sigma.ToString("G4", inv)}");
         AnsiConsole.WriteLine($"trace estimate: {result.TraceEstimate.ToString("G8", inv)} +- {result.TraceStandardError.ToString("G3", inv)} (standard error over probes; mean eigenvalue {result.Mean.ToString("G6", inv)})");
         AnsiConsole.WriteLine($"slq: {result.Applications} applications, {report.Seconds.ToString("F2", inv)} s");
-        return 0;
+        if (json is not null) AnsiConsole.WriteLine($"json: {json}");
     }
 }
 

@@ -17,14 +17,14 @@ namespace LossLandscape.Cli.Commands;
 public sealed class SlurmSubmitCommand : Command<SlurmSubmitCommand.Settings>
 {
     /// <summary>The commands that split, with what each task and the merge job do.</summary>
-    public const string Splittable = "surface (over its grid points) and interpolate (over its coefficients), where task i runs the command with --shard i/n and the merge job runs llscape merge; and train (over seeds), where task i trains seed --seed + i into OUT/seed-S and the merge job summarizes the runs";
+    public const string Splittable = "surface (over its grid points), interpolate (over its coefficients), barriers (over every pair's coefficients), trace --estimator hutchinson and density (over their probes), where task i runs the command with --shard i/n and the merge job runs llscape merge; and train (over seeds), where task i trains seed --seed + i into OUT/seed-S and the merge job summarizes the runs";
 
     /// <summary>Options.</summary>
     public sealed class Settings : CommandSettings
     {
         /// <summary>Array size.</summary>
         [CommandOption("--tasks <N>")]
-        [Description("Tasks of the job array: N shards of a surface or interpolate (task i computes shard i), or N seeds of a train run (task i trains --seed + i).")]
+        [Description("Tasks of the job array: N shards of a surface, interpolate, barriers, trace or density (task i computes shard i), or N seeds of a train run (task i trains --seed + i).")]
         public int? Tasks { get; init; }
 
         /// <summary>Job folder.</summary>
@@ -174,14 +174,23 @@ public sealed class SlurmSubmitCommand : Command<SlurmSubmitCommand.Settings>
         foreach (var a in args)
             if (a == "--shard" || a.StartsWith("--shard=", StringComparison.Ordinal) || a.StartsWith("--shard:", StringComparison.Ordinal))
                 throw new LossLandscapeException("Leave --shard out: each array task gets its own --shard i/n.");
-        var (parts, what, files, parsed) = command switch
+        var (parts, what, files, outputs0) = command switch
         {
             "surface" => Parse<SurfaceCommand.Settings>(command, args) is var s
                 ? (CoordinateSpec.ParseGrid(s.X, s.Y).Count, "grid points",
-                   new[] { ("--checkpoint", (string?)s.Checkpoint), ("--dir1", s.Dir1), ("--dir2", s.Dir2), ("--model-b", s.ModelB), ("--model-c", s.ModelC) }, (ProbeSettings)s)
+                   new[] { ("--checkpoint", (string?)s.Checkpoint), ("--dir1", s.Dir1), ("--dir2", s.Dir2), ("--model-b", s.ModelB), ("--model-c", s.ModelC) }, Outputs(s.Json, s.Csv, s.Plot))
                 : default,
             "interpolate" => Parse<InterpolateCommand.Settings>(command, args) is var l
-                ? (CoordinateSpec.ParseAlphas(l.Alphas).Length, "coefficients", new[] { ("--from", (string?)l.From), ("--to", l.To) }, (ProbeSettings)l)
+                ? (CoordinateSpec.ParseAlphas(l.Alphas).Length, "coefficients", new[] { ("--from", (string?)l.From), ("--to", l.To) }, Outputs(l.Json, l.Csv, l.Plot))
+                : default,
+            "barriers" => Parse<BarriersCommand.Settings>(command, args) is var b
+                ? (BarrierPoints(b), "points (pairs x coefficients)", b.Checkpoints.Select(c => ("--checkpoints", (string?)c)).ToArray(), Outputs(b.Json, b.Csv, null))
+                : default,
+            "trace" => Parse<TraceCommand.Settings>(command, args) is var t
+                ? (TraceProbes(t), "probes", new[] { ("--checkpoint", t.Weights) }, Outputs(t.Json, null, null))
+                : default,
+            "density" => Parse<DensityCommand.Settings>(command, args) is var d
+                ? (DensityProbes(d), "probes", new[] { ("--checkpoint", d.Weights) }, Outputs(d.Json, null, d.Plot))
                 : default,
             _ => throw new LossLandscapeException($"'{command}' does not split into a Slurm job array; the commands that do: {Splittable}."),
         };
@@ -195,15 +204,36 @@ public sealed class SlurmSubmitCommand : Command<SlurmSubmitCommand.Settings>
         var dir = FullPath(settings.Dir!, "--dir");
         CheckPlain(dir);
 
-        var outputs = new List<string>();
-        if (parsed.Json is not null) outputs.AddRange(new[] { "--json", parsed.Json });
-        if (parsed.Csv is not null) outputs.AddRange(new[] { "--csv", parsed.Csv });
-        if (parsed.Plot is not null) outputs.AddRange(new[] { "--plot", parsed.Plot });
+        var outputs = outputs0.ToList();
         if (outputs.Count == 0) outputs.AddRange(new[] { "--json", Path.Combine(dir, command + ".json") });
         var taskArgs = new[] { command }.Concat(WithoutOptions(args, "--json", "--csv", "--plot")).ToArray();
 
         var options = Options(settings, command, dir);
         return SlurmScripts.Split(options, taskArgs, outputs);
+    }
+
+    private static string[] Outputs(string? json, string? csv, string? plot) =>
+        new[] { ("--json", json), ("--csv", csv), ("--plot", plot) }.Where(o => o.Item2 is not null).SelectMany(o => new[] { o.Item1, o.Item2! }).ToArray();
+
+    private static int BarrierPoints(BarriersCommand.Settings b)
+    {
+        var alphas = CoordinateSpec.ParseAlphas(b.Alphas);
+        BarrierShards.CheckAlphas(alphas);
+        return BarrierMatrix.PairsOf(b.Checkpoints.Length).Count * alphas.Length;
+    }
+
+    private static int TraceProbes(TraceCommand.Settings t)
+    {
+        if (t.Estimator.Trim().ToLowerInvariant() != "hutchinson") throw new LossLandscapeException(TraceCommand.HutchPlusPlusDoesNotSplit);
+        if (t.Probes < 2) throw new LossLandscapeException($"--probes {t.Probes} is not valid: Hutchinson needs at least 2 probes.");
+        return t.Probes;
+    }
+
+    private static int DensityProbes(DensityCommand.Settings d)
+    {
+        if (d.CheckpointDir is not null) throw new LossLandscapeException("Leave --checkpoint-dir out: each task saves its finished probes to its shard's partial file and resumes there.");
+        if (d.Probes < 1) throw new LossLandscapeException($"--probes {d.Probes} is not valid: give at least 1.");
+        return d.Probes;
     }
 
     /// <summary>A training run repeated over --tasks seeds (the command's --seed is the first), each into OUT/seed-S.</summary>
@@ -276,7 +306,7 @@ public sealed class SlurmSubmitCommand : Command<SlurmSubmitCommand.Settings>
         });
         try
         {
-            app.Run(new[] { command }.Concat(args));
+            app.Run(Program.SpreadLists(new[] { command }.Concat(args).ToArray()));
         }
         catch (CommandAppException ex)
         {

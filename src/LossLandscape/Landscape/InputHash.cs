@@ -26,6 +26,17 @@ internal sealed class InputHash : IDisposable
         hash.AppendData(c.bytes);
     }
 
+    /// <summary>Adds a point in weight space: its parameters and its buffers by name, bit for bit.</summary>
+    public void Point(ModelPoint point)
+    {
+        Bytes(point.Theta);
+        foreach (var (name, t) in (point.Buffers ?? new Dictionary<string, Tensor>()).OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        {
+            Text(name);
+            Bytes(t);
+        }
+    }
+
     /// <summary>Adds what every probe value depends on besides the weights: the data, the loss and the BatchNorm policy.</summary>
     public void Data(LandscapeProbe probe)
     {
@@ -33,6 +44,23 @@ internal sealed class InputHash : IDisposable
         if (probe.Test is not null) Source(probe.Test);
         Text(probe.Options.Loss.Name);
         Text($"{probe.PolicyName}:{probe.Options.RecomputeBatchSize}:{probe.Options.RecomputeBatches}");
+    }
+
+    /// <summary>
+    /// Adds what every application of a curvature operator depends on: its kind, the loss, the weights and buffers, the
+    /// parameters it covers, the data batch by batch, the batch size and the BatchNorm mode.
+    /// </summary>
+    public void Operator(Curvature.CurvatureOperator op)
+    {
+        Text($"{op.Name}:{op.Loss.Name}:{op.DType}:{op.Options.BatchSize}:{op.Options.BatchNorm}:{op.Examples}");
+        Text(string.Join(",", op.Space.Blocks.Select(b => b.Name)));
+        using (var scope = NewDisposeScope()) Bytes(op.Space.Get());
+        foreach (var (name, t) in op.Model.named_buffers().OrderBy(kv => kv.name, StringComparer.Ordinal))
+        {
+            Text(name);
+            Bytes(t);
+        }
+        Source(op.Data);
     }
 
     /// <summary>Adds a batch source: its count, then every batch's inputs and targets in order (so the batching counts too).</summary>

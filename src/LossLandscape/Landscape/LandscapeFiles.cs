@@ -45,6 +45,10 @@ public static class LandscapeFiles
         }
     }
 
+    /// <summary>What a shard file holds, by its <c>shardOf</c> field: <c>trace</c>, <c>density</c> or <c>barriers</c>; null for grid and line-scan shards (which have none).</summary>
+    /// <exception cref="LossLandscapeException">The file is missing or not JSON.</exception>
+    public static string? ShardOf(string path) => ShardSet.KindOf(path);
+
     /// <summary>Whether the shard file at <paramref name="path"/> holds a line scan (it has <c>alphas</c>) rather than a grid.</summary>
     /// <exception cref="LossLandscapeException">The file is missing or is not JSON.</exception>
     public static bool IsLineShard(string path)

@@ -1,5 +1,4 @@
 using System.Globalization;
-using static TorchSharp.torch;
 
 namespace LossLandscape.Landscape;
 
@@ -61,15 +60,8 @@ public static class LineShards
         using var h = new InputHash("llscape-line-v1");
         h.Text(string.Join(",", alphas.Select(x => x.ToString("R", CultureInfo.InvariantCulture))));
         h.Text(normPreserving ? "norm-preserving" : "plain");
-        foreach (var point in new[] { a, b })
-        {
-            h.Bytes(point.Theta);
-            foreach (var (name, t) in (point.Buffers ?? new Dictionary<string, Tensor>()).OrderBy(kv => kv.Key, StringComparer.Ordinal))
-            {
-                h.Text(name);
-                h.Bytes(t);
-            }
-        }
+        h.Point(a);
+        h.Point(b);
         h.Data(probe);
         return h.Finish();
     }

@@ -4,7 +4,7 @@ using LossLandscape.IO;
 namespace LossLandscape.Landscape;
 
 /// <summary>
-/// Computes one shard of a plane scan or a line scan into a shard file so that a killed, re-queued or re-run task loses at most a few
+/// Computes one shard of a plane scan, a line scan, a barrier matrix or a trace or density estimate into a shard file so that a killed, re-queued or re-run task loses at most a few
 /// seconds of work: completed points go to a partial file (<see cref="PartialPath"/>) as the scan proceeds, each
 /// write atomic (<see cref="AtomicFile"/>); a later run of the same shard with the same inputs (same fingerprint)
 /// reads them back and computes only the missing points; the complete shard file is written atomically at the end and
@@ -71,6 +71,67 @@ public static class ResumableShard
             s => s.Format == LineShard.FormatVersion && s.Fingerprint == fingerprint && s.Shard == shard && s.Alphas.SequenceEqual(alphas),
             s => s.Points.Count, expected,
             (before, save) => LineShards.Scan(probe, a, b, alphas, normPreserving, shard, before?.Points, save));
+    }
+
+    /// <summary>
+    /// Computes shard <paramref name="shard"/> of the points of a barrier matrix (<see cref="BarrierShards.Compute"/>) into
+    /// <paramref name="path"/>, resuming from the partial file of an interrupted run, like <see cref="Run"/>.
+    /// </summary>
+    /// <exception cref="LossLandscapeException">The shard file's folder cannot be written, or the inputs are not valid.</exception>
+    public static ShardRun<BarrierShard> RunBarriers(LandscapeProbe probe, IReadOnlyList<ModelPoint> models, IReadOnlyList<string> labels, IReadOnlyList<double> alphas,
+        ShardSpec shard, string path, TimeSpan? saveInterval = null)
+    {
+        ArgumentNullException.ThrowIfNull(probe);
+        ArgumentNullException.ThrowIfNull(models);
+        ArgumentNullException.ThrowIfNull(alphas);
+        ArgumentNullException.ThrowIfNull(shard);
+        BarrierShards.CheckAlphas(alphas);
+        int expected = shard.PointsOf(BarrierMatrix.PairsOf(models.Count).Count * alphas.Count).Count;
+        string fingerprint = BarrierShards.Fingerprint(probe, models, alphas);
+        return RunCore(path, saveInterval, BarrierShards.Read,
+            s => s.Format == BarrierShard.FormatVersion && s.Fingerprint == fingerprint && s.Shard == shard && s.Alphas.SequenceEqual(alphas) && s.Checkpoints.SequenceEqual(labels),
+            s => s.Points.Count, expected,
+            (before, save) => BarrierShards.Compute(probe, models, labels, alphas, shard, before?.Points, save));
+    }
+
+    /// <summary>
+    /// Computes shard <paramref name="shard"/> of the probes of a Hutchinson trace estimate (<see cref="Spectra.TraceShards.Compute"/>)
+    /// into <paramref name="path"/>, resuming from the partial file of an interrupted run (probes already written are not
+    /// computed again), like <see cref="Run"/>.
+    /// </summary>
+    /// <exception cref="LossLandscapeException">The shard file's folder cannot be written, or the inputs are not valid.</exception>
+    public static ShardRun<Spectra.TraceShard> RunTrace(Curvature.CurvatureOperator op, Spectra.HutchinsonOptions options, ShardSpec shard, string path,
+        TimeSpan? saveInterval = null, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(op);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(shard);
+        int expected = shard.PointsOf(options.Probes).Count;
+        string fingerprint = Spectra.TraceShards.Fingerprint(op, options);
+        return RunCore(path, saveInterval, Spectra.TraceShards.Read,
+            s => s.Format == Spectra.TraceShard.FormatVersion && s.Fingerprint == fingerprint && s.Shard == shard,
+            s => s.Points.Count, expected,
+            (before, save) => Spectra.TraceShards.Compute(op, options, shard, before?.Points, save, progress, cancellationToken));
+    }
+
+    /// <summary>
+    /// Computes shard <paramref name="shard"/> of the probes of a stochastic Lanczos quadrature density
+    /// (<see cref="Spectra.DensityShards.Compute"/>) into <paramref name="path"/>, resuming from the partial file of an
+    /// interrupted run (probes already written are not computed again), like <see cref="Run"/>.
+    /// </summary>
+    /// <exception cref="LossLandscapeException">The shard file's folder cannot be written, or the inputs are not valid.</exception>
+    public static ShardRun<Spectra.DensityShard> RunDensity(Curvature.CurvatureOperator op, Spectra.SpectralDensityOptions options, ShardSpec shard, string path,
+        TimeSpan? saveInterval = null, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(op);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(shard);
+        int expected = shard.PointsOf(options.Probes).Count;
+        string fingerprint = Spectra.DensityShards.Fingerprint(op, options);
+        return RunCore(path, saveInterval, Spectra.DensityShards.Read,
+            s => s.Format == Spectra.DensityShard.FormatVersion && s.Fingerprint == fingerprint && s.Shard == shard,
+            s => s.Points.Count, expected,
+            (before, save) => Spectra.DensityShards.Compute(op, options, shard, before?.Points, save, progress, cancellationToken));
     }
 
     private static ShardRun<T> RunCore<T>(string path, TimeSpan? saveInterval, Func<string, T> read, Func<T, bool> matches, Func<T, int> count, int expected,

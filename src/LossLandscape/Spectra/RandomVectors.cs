@@ -9,6 +9,29 @@ internal sealed class RandomVectors : IDisposable
 
     public RandomVectors(long seed) => _generator = new Generator(unchecked((ulong)seed), CPU);
 
+    /// <summary>
+    /// The stream of probe <paramref name="probe"/> of a run seeded with <paramref name="seed"/>: it depends on (seed, probe)
+    /// only, so that probes can be computed in any order and split across processes and still draw the same vectors.
+    /// </summary>
+    /// <remarks>The generator's seed is SplitMix64(SplitMix64(seed) xor probe) (Steele, Lea and Flood 2014), so that
+    /// neighbouring seeds and probe indices give unrelated streams.</remarks>
+    public static RandomVectors ForProbe(long seed, long probe)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(probe);
+        return new RandomVectors(unchecked((long)SplitMix64(SplitMix64((ulong)seed) ^ (ulong)probe)));
+    }
+
+    private static ulong SplitMix64(ulong x)
+    {
+        unchecked
+        {
+            x += 0x9E3779B97F4A7C15UL;
+            x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9UL;
+            x = (x ^ (x >> 27)) * 0x94D049BB133111EBUL;
+            return x ^ (x >> 31);
+        }
+    }
+
     /// <summary>z ~ N(0, I).</summary>
     public Tensor Gaussian(long n, ScalarType dtype, Device device)
     {

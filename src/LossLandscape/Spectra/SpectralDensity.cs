@@ -73,7 +73,8 @@ public sealed record SpectralDensityResult(
 /// a Gaussian-broadened estimate of the eigenvalue density of a symmetric operator.
 /// </summary>
 /// <remarks>
-/// For each of N unit probes v_k = z_k / sqrt(n) (z_k Rademacher), m Lanczos steps from v_k give T_m = S diag(theta) S^T;
+/// For each of N unit probes v_k = z_k / sqrt(n) (z_k Rademacher, drawn from the seed and k alone, so that probes split across
+/// processes give the same rules: <see cref="DensityShards"/>), m Lanczos steps from v_k give T_m = S diag(theta) S^T;
 /// v_k^T g(A) v_k ~ sum_j tau_kj g(theta_kj) with tau_kj = S_{1j}^2. The density is
 /// phi(t) = (1/N) sum_k sum_j tau_kj N(t; theta_kj, sigma^2), which integrates to 1 and has mean
 /// (1/N) sum_k v_k^T A v_k, an unbiased estimate of tr(A) / n.
@@ -88,19 +89,12 @@ public static class SpectralDensity
     {
         ArgumentNullException.ThrowIfNull(op);
         var o = options ?? new SpectralDensityOptions();
-        if (o.Probes < 1) throw new LossLandscapeException($"Give at least one probe; got {o.Probes}.");
-        if (o.Steps < 1) throw new LossLandscapeException($"Give at least one Lanczos step; got {o.Steps}.");
-        if (o.GridPoints < 2) throw new LossLandscapeException($"The grid needs at least 2 points; got {o.GridPoints}.");
-        if (o.Sigma is double sg && !(sg > 0 && double.IsFinite(sg)))
-            throw new LossLandscapeException($"Sigma {sg} is not valid: give a positive broadening.");
-        if (!(o.Confidence > 0 && o.Confidence < 1))
-            throw new LossLandscapeException($"Confidence {o.Confidence} is not valid: give a level in (0, 1), for example 0.95.");
+        Validate(o);
         o.Checkpoint?.EnsureWritable();
         var watch = Stopwatch.StartNew();
-        using var random = new RandomVectors(o.Seed);
-        int steps = (int)Math.Min(o.Steps, op.Dimension);
+        int steps = Steps(op, o);
         string fingerprint = string.Create(CultureInfo.InvariantCulture,
-            $"slq n={op.Dimension} dtype={op.DType} probes={o.Probes} steps={steps} reorth={o.Reorthogonalization} seed={o.Seed} tag={o.Checkpoint?.Tag}");
+            $"slq2 n={op.Dimension} dtype={op.DType} probes={o.Probes} steps={steps} reorth={o.Reorthogonalization} seed={o.Seed} tag={o.Checkpoint?.Tag}");
         string? statePath = o.Checkpoint is null ? null : Path.Combine(o.Checkpoint.Directory, StateName);
         var rules = new List<QuadratureRule>();
         long applications = 0;
@@ -116,7 +110,6 @@ public static class SpectralDensity
                         throw new LossLandscapeException($"'{statePath}' belongs to another run ({state.Fingerprint}; this run: {fingerprint}); give another checkpoint directory or delete the file to start afresh.");
                     rules.AddRange(state.Rules);
                     applications = state.Applications;
-                    random.State = state.Random;
                     if (state.Engine is not null)
                     {
                         engine = new LanczosEngine(op, steps, int.MaxValue, o.Reorthogonalization);
@@ -128,18 +121,13 @@ public static class SpectralDensity
             void Save()
             {
                 if (statePath is null) return;
-                StateFile.Write(statePath, new DensityState(fingerprint, rules.ToArray(), applications, engine?.Save(), random.State), engine?.Basis);
+                StateFile.Write(statePath, new DensityState(fingerprint, rules.ToArray(), applications, engine?.Save()), engine?.Basis);
             }
 
             while (rules.Count < o.Probes)
             {
-                if (engine is null)
-                {
-                    engine = new LanczosEngine(op, steps, int.MaxValue, o.Reorthogonalization);
-                    using var scope = NewDisposeScope();
-                    engine.Start(random.Rademacher(op.Dimension, op.DType, op.Device));
-                }
-                while (true)
+                engine ??= Start(op, o, steps, rules.Count);
+                var rule = Run(engine, steps, () =>
                 {
                     if (cancellationToken.IsCancellationRequested)
                     {
@@ -149,14 +137,12 @@ public static class SpectralDensity
                             : $"The density was interrupted after {rules.Count} probes; its state is in {o.Checkpoint!.Directory}: run the same command again to resume.",
                             cancellationToken);
                     }
-                    engine.Step();
+                }, finished =>
+                {
                     applications++;
-                    if (engine.Count >= steps || !engine.Advance(null, null)) break;
-                    if (statePath is not null && applications % o.Checkpoint!.Every == 0) Save();
-                }
-                int c = engine.Count;
-                var (theta, rows) = SymmetricTridiagonal.EigenRows(engine.Diagonal(c), engine.OffDiagonal(c), new[] { 0 });
-                rules.Add(new QuadratureRule(theta, rows[0].Select(x => x * x).ToArray()));
+                    if (!finished && statePath is not null && applications % o.Checkpoint!.Every == 0) Save();
+                });
+                rules.Add(rule);
                 engine.Dispose();
                 engine = null;
                 if (statePath is not null) Save();
@@ -168,6 +154,81 @@ public static class SpectralDensity
             engine?.Dispose();
         }
         return Smooth(rules, o, op.Dimension, applications, watch.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>
+    /// Probe <paramref name="index"/> alone: the Lanczos run from its start vector (which depends only on the seed and the
+    /// index), exactly as <see cref="Estimate"/> runs it, so that probes computed apart (<see cref="DensityShards"/>) give
+    /// the same quadrature rules. <see cref="SpectralDensityOptions.Checkpoint"/> is not used.
+    /// </summary>
+    /// <exception cref="LossLandscapeException">Invalid options, or an index outside [0, Probes).</exception>
+    public static DensityProbeValue Probe(ISymmetricOperator op, SpectralDensityOptions options, int index, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(op);
+        ArgumentNullException.ThrowIfNull(options);
+        Validate(options);
+        if (index < 0 || index >= options.Probes)
+            throw new LossLandscapeException($"Probe {index} is not one of the {options.Probes} probes.");
+        int steps = Steps(op, options);
+        using var engine = Start(op, options, steps, index);
+        long applications = 0;
+        var rule = Run(engine, steps, cancellationToken.ThrowIfCancellationRequested, _ => applications++);
+        return new DensityProbeValue(index, rule.Nodes, rule.Weights, applications);
+    }
+
+    /// <summary>
+    /// The smoothed density from the probes' quadrature rules (in probe order), as <see cref="Estimate"/> ends: used to
+    /// merge probes computed apart. <see cref="SpectralDensityOptions.Sigma"/>, <see cref="SpectralDensityOptions.GridPoints"/>
+    /// and <see cref="SpectralDensityOptions.Confidence"/> shape the result.
+    /// </summary>
+    /// <exception cref="LossLandscapeException">No rule, or invalid options.</exception>
+    public static SpectralDensityResult FromRules(IReadOnlyList<QuadratureRule> rules, SpectralDensityOptions options, long dimension, long applications, double seconds = 0)
+    {
+        ArgumentNullException.ThrowIfNull(rules);
+        ArgumentNullException.ThrowIfNull(options);
+        Validate(options);
+        if (rules.Count == 0) throw new LossLandscapeException("The density needs the quadrature rule of at least one probe.");
+        return Smooth(rules.ToList(), options, dimension, applications, seconds);
+    }
+
+    private static void Validate(SpectralDensityOptions o)
+    {
+        if (o.Probes < 1) throw new LossLandscapeException($"Give at least one probe; got {o.Probes}.");
+        if (o.Steps < 1) throw new LossLandscapeException($"Give at least one Lanczos step; got {o.Steps}.");
+        if (o.GridPoints < 2) throw new LossLandscapeException($"The grid needs at least 2 points; got {o.GridPoints}.");
+        if (o.Sigma is double sg && !(sg > 0 && double.IsFinite(sg)))
+            throw new LossLandscapeException($"Sigma {sg} is not valid: give a positive broadening.");
+        if (!(o.Confidence > 0 && o.Confidence < 1))
+            throw new LossLandscapeException($"Confidence {o.Confidence} is not valid: give a level in (0, 1), for example 0.95.");
+    }
+
+    private static int Steps(ISymmetricOperator op, SpectralDensityOptions o) => (int)Math.Min(o.Steps, op.Dimension);
+
+    /// <summary>A Lanczos run started from probe <paramref name="index"/>'s vector (Rademacher, from <see cref="RandomVectors.ForProbe"/>).</summary>
+    private static LanczosEngine Start(ISymmetricOperator op, SpectralDensityOptions o, int steps, int index)
+    {
+        var engine = new LanczosEngine(op, steps, int.MaxValue, o.Reorthogonalization);
+        using var scope = NewDisposeScope();
+        using var random = RandomVectors.ForProbe(o.Seed, index);
+        engine.Start(random.Rademacher(op.Dimension, op.DType, op.Device));
+        return engine;
+    }
+
+    /// <summary>Steps <paramref name="engine"/> to <paramref name="steps"/> (or its breakdown) and returns the Gauss quadrature rule of its tridiagonal.</summary>
+    private static QuadratureRule Run(LanczosEngine engine, int steps, Action beforeStep, Action<bool> afterStep)
+    {
+        bool finished;
+        do
+        {
+            beforeStep();
+            engine.Step();
+            finished = engine.Count >= steps || !engine.Advance(null, null);
+            afterStep(finished);
+        }
+        while (!finished);
+        int c = engine.Count;
+        var (theta, rows) = SymmetricTridiagonal.EigenRows(engine.Diagonal(c), engine.OffDiagonal(c), new[] { 0 });
+        return new QuadratureRule(theta, rows[0].Select(x => x * x).ToArray());
     }
 
     private static SpectralDensityResult Smooth(List<QuadratureRule> rules, SpectralDensityOptions o, long dimension, long applications, double seconds)
@@ -236,4 +297,4 @@ public static class SpectralDensity
 }
 
 /// <summary>The state file of a density run.</summary>
-internal sealed record DensityState(string Fingerprint, QuadratureRule[] Rules, long Applications, EngineState? Engine, byte[] Random);
+internal sealed record DensityState(string Fingerprint, QuadratureRule[] Rules, long Applications, EngineState? Engine);

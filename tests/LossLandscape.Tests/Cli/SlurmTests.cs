@@ -229,4 +229,39 @@ public class SlurmTests
         SlurmScripts.ParseJobId("Submitted batch job 12\n").Should().BeNull();
         SlurmScripts.ParseJobId("12;cluster\n").Should().Be("12");
     }
+
+    [Fact]
+    public void DryRun_SplitsBarriersTraceAndDensity_AndRefusesHutchPlusPlus()
+    {
+        var (dir, checkpoint, data) = Files();
+        var job = Path.Combine(dir, "job");
+        var second = Path.Combine(dir, "m2.safetensors");
+        File.Copy(checkpoint, second);
+        var (code, output, err) = CliTests.Run(Submit(new[] { "--tasks", "3", "--dir", job, "--llscape", "llscape", "--dry-run" },
+            new[] { "barriers", "--model", "mlp:4-5-3", "--checkpoints", checkpoint, second, "--data", data, "--alphas", "0:1:3", "--json", Path.Combine(dir, "b.json"), "--csv", Path.Combine(dir, "b.csv") }));
+        code.Should().Be(0, err);
+        output.Split('\n').Single(l => l.StartsWith("llscape barriers", StringComparison.Ordinal))
+            .Should().Contain($"--checkpoints {checkpoint} {second}").And.Contain("--shard \"$SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT\"").And.NotContain("--csv");
+        output.Should().Contain($"llscape merge {job}/shards/shard-0.json {job}/shards/shard-1.json {job}/shards/shard-2.json --json {dir}/b.json --csv {dir}/b.csv");
+        var (c4, _, e4) = CliTests.Run(Submit(new[] { "--tasks", "4", "--dir", job, "--dry-run" },
+            new[] { "barriers", "--model", "mlp:4-5-3", "--checkpoints", checkpoint, second, "--data", data, "--alphas", "0:1:3" }));
+        c4.Should().Be(2);
+        e4.Should().Contain("--tasks 4 is more than the 3 points");
+
+        string[] Trace(params string[] extra) => new[] { "trace", "--model", "mlp:4-5-3", "--checkpoint", checkpoint, "--data", data, "--probes", "6" }.Concat(extra).ToArray();
+        var (tc, to, te) = CliTests.Run(Submit(new[] { "--tasks", "3", "--dir", job, "--llscape", "llscape", "--dry-run" }, Trace("--estimator", "hutchinson")));
+        tc.Should().Be(0, te);
+        to.Should().Contain("llscape trace").And.Contain("--estimator hutchinson --shard");
+        var (hc, _, he) = CliTests.Run(Submit(new[] { "--tasks", "3", "--dir", job, "--dry-run" }, Trace()));
+        hc.Should().Be(2);
+        he.Should().Contain("Hutch++ does not split").And.Contain("--estimator hutchinson");
+
+        string[] Density(params string[] extra) => new[] { "density", "--model", "mlp:4-5-3", "--checkpoint", checkpoint, "--data", data, "--probes", "4" }.Concat(extra).ToArray();
+        var (dc, d_o, de) = CliTests.Run(Submit(new[] { "--tasks", "2", "--dir", job, "--llscape", "llscape", "--dry-run" }, Density("--plot", Path.Combine(dir, "d.png"))));
+        dc.Should().Be(0, de);
+        d_o.Should().Contain($"llscape merge {job}/shards/shard-0.json {job}/shards/shard-1.json --plot {dir}/d.png");
+        var (kc, _, ke) = CliTests.Run(Submit(new[] { "--tasks", "2", "--dir", job, "--dry-run" }, Density("--checkpoint-dir", Path.Combine(dir, "ck"))));
+        kc.Should().Be(2);
+        ke.Should().Contain("Leave --checkpoint-dir out");
+    }
 }
