@@ -231,6 +231,7 @@ public static class ModelAlignment
 
     private static double[,] ToMatrix(Tensor cost, int n)
     {
+        using var scope = NewDisposeScope();
         var flat = cost.to(ScalarType.Float64).cpu().data<double>().ToArray();
         var m = new double[n, n];
         Buffer.BlockCopy(flat, 0, m, 0, flat.Length * sizeof(double));
