@@ -125,7 +125,7 @@ public sealed class AlignCommand : Command<AlignCommand.Settings>
         {
             command = "align", model = source.Spec.Text, from = settings.From, to = settings.To, @out = settings.Out, data = settings.Data, testData = settings.TestData,
             method = result.Method, iterations = result.Iterations, similarityBefore = result.ObjectiveBefore, similarity = result.Objective,
-            groups = result.MovedUnits().Select(g => new { name = g.Group, units = g.Size, moved = g.Moved }),
+            groups = result.MovedUnits().Select((g, i) => new { name = g.Group, units = g.Size, moved = g.Moved, permutation = result.Permutations[i] }),
             barrierDefinition = "max over the line minus the mean of the two ends",
             barriers = barriersBefore is null ? null : new { before = barriersBefore, after = barriersAfter }, before, after,
         }, before is null ? null : () => Csv(before, after!), before is null ? null : path => Plot(before, after!, path));
