@@ -18,7 +18,7 @@ namespace LossLandscape.Figures;
 /// Barrier of a path phi: max_t L(phi(t)) - max(L(A), L(B)) on the training loss (<see cref="PathFinder.Connect"/>).
 /// Both a quadratic Bezier curve with a trained middle point and the string method with fixed ends are searched.
 /// </remarks>
-public sealed class FigureL : Figure
+public sealed partial class FigureL : Figure
 {
     /// <inheritdoc />
     public override string Id => "L";
@@ -80,6 +80,7 @@ public sealed class FigureL : Figure
             EvaluationPoints = points,
             Seed = (int)context.Seed,
         });
+        using var autoneb = ConnectAutoNeb(context, probe, a, b, points);
         foreach (var n in bezier.Nodes.Concat(chain.Nodes)) n.Dispose();
 
         context.WriteCsv("paths.csv", new[] { "t", "line_train_loss", "line_test_loss", "bezier_train_loss", "bezier_test_loss", "string_train_loss", "string_test_loss", "line_train_accuracy", "bezier_train_accuracy", "string_train_accuracy" },
@@ -88,7 +89,7 @@ public sealed class FigureL : Figure
                 p.T, p.Loss, p.TestLoss ?? double.NaN, bezier.Path[i].Loss, bezier.Path[i].TestLoss ?? double.NaN,
                 chain.Path[i].Loss, chain.Path[i].TestLoss ?? double.NaN, p.Accuracy, bezier.Path[i].Accuracy, chain.Path[i].Accuracy,
             }));
-        context.WriteJson("paths.json", new { bezier, @string = chain });
+        context.WriteJson("paths.json", new { bezier, @string = chain, autoneb });
 
         var t = bezier.Line.Select(p => p.T).ToArray();
         Charts.Lines(new[]
@@ -96,9 +97,11 @@ public sealed class FigureL : Figure
             new Series($"straight line (barrier {bezier.LineBarrier:F3})", t, bezier.Line.Select(p => p.Loss).ToArray(), Color: 3),
             new Series($"Bezier curve (barrier {bezier.PathBarrier:F3})", t, bezier.Path.Select(p => p.Loss).ToArray(), Color: 0),
             new Series($"string method (barrier {chain.PathBarrier:F3})", t, chain.Path.Select(p => p.Loss).ToArray(), Color: 2),
+            new Series($"AutoNEB (barrier {autoneb.PathBarrier:F3})", t, autoneb.Path.Select(p => p.Loss).ToArray(), Color: 1),
             new Series("straight line, test", t, bezier.Line.Select(p => p.TestLoss ?? double.NaN).ToArray(), Dashed: true, Color: 3),
             new Series("Bezier curve, test", t, bezier.Path.Select(p => p.TestLoss ?? double.NaN).ToArray(), Dashed: true, Color: 0),
             new Series("string method, test", t, chain.Path.Select(p => p.TestLoss ?? double.NaN).ToArray(), Dashed: true, Color: 2),
+            new Series("AutoNEB, test", t, autoneb.Path.Select(p => p.TestLoss ?? double.NaN).ToArray(), Dashed: true, Color: 1),
         }, new ChartOptions(context.PlotTitle($"connecting two solutions of {model} (seeds {context.Seed}, {context.Seed + 1})"),
             "position along the path t", "loss (solid: train, dashed: test)"),
             context.PathOf("paths.png"), context.PathOf("paths.svg"));
@@ -106,12 +109,14 @@ public sealed class FigureL : Figure
         {
             new Series("Bezier middle point (Adam)", Enumerable.Range(1, bezier.TrainingLoss.Count).Select(i => (double)i).ToArray(), bezier.TrainingLoss.ToArray(), Color: 0),
             new Series("string images (mean)", Enumerable.Range(1, chain.TrainingLoss.Count).Select(i => (double)i).ToArray(), chain.TrainingLoss.ToArray(), Color: 2),
+            new Series("AutoNEB pivots (mean)", Enumerable.Range(1, autoneb.TrainingLoss.Count).Select(i => (double)i).ToArray(), autoneb.TrainingLoss.ToArray(), Color: 1),
         }, new ChartOptions(context.PlotTitle("path search: minibatch loss per step"), "step", "loss", LogY: true),
             context.PathOf("path-training.png"), context.PathOf("path-training.svg"));
 
         double ends = Math.Max(bezier.Line[0].Loss, bezier.Line[^1].Loss);
         double best = Math.Min(bezier.PathBarrier, chain.PathBarrier);
         var claim = bezier.PathBarrier < bezier.LineBarrier && chain.PathBarrier < bezier.LineBarrier && bezier.LineBarrier > 0;
+        claim &= autoneb.PathBarrier < bezier.LineBarrier;
         context.WriteJson("summary.json", new
         {
             model,
@@ -122,12 +127,14 @@ public sealed class FigureL : Figure
             lineBarrier = bezier.LineBarrier,
             bezierBarrier = bezier.PathBarrier,
             stringBarrier = chain.PathBarrier,
+            autonebBarrier = autoneb.PathBarrier,
+            autonebPivots = autoneb.Nodes.Count - 2,
             lineMaxTestLoss = bezier.Line.Max(p => p.TestLoss ?? double.NaN),
             bezierMaxTestLoss = bezier.Path.Max(p => p.TestLoss ?? double.NaN),
         });
         var inv = CultureInfo.InvariantCulture;
         return new FigureOutcome(claim,
-            "the straight line between two independently trained solutions crosses a barrier; the optimized paths (Bezier and string) have a lower one",
+            "the straight line between two independently trained solutions crosses a barrier; the optimized paths (Bezier, string and AutoNEB) have a lower one",
             new (string, string, string?)[]
             {
                 ("setting", $"{model} ({space.Count} parameters), {data.Train.Count} training examples, seeds {context.Seed} and {context.Seed + 1}", "independently trained networks (Draxler: CIFAR ResNets/DenseNets)"),
@@ -137,6 +144,6 @@ public sealed class FigureL : Figure
                 ("best path barrier / line barrier", (best / bezier.LineBarrier).ToString("P1", inv), "near 0"),
                 ("max test loss: line vs Bezier", $"{bezier.Line.Max(p => p.TestLoss ?? double.NaN):F3} vs {bezier.Path.Max(p => p.TestLoss ?? double.NaN):F3}", null),
                 ("higher end loss", ends.ToString("F4", inv), null),
-            });
+            }.Concat(AutoNebRows(autoneb)).ToArray());
     }
 }

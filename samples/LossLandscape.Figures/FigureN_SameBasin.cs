@@ -26,7 +26,7 @@ namespace LossLandscape.Figures;
 /// given among the CE-trained solutions only. The solutions of different algorithms share one initialization (seed);
 /// "SGD, other seed" starts elsewhere, for contrast.
 /// </remarks>
-public sealed class FigureN : Figure
+public sealed partial class FigureN : Figure
 {
     /// <inheritdoc />
     public override string Id => "N";
@@ -112,6 +112,7 @@ public sealed class FigureN : Figure
         for (int r = 0; r < ceIdx.Length; r++)
             for (int c = 0; c < ceIdx.Length; c++) ceMatrix[r, c] = ce[ceIdx[r], ceIdx[c]];
         var ceLabels = ceIdx.Select(i => labels[i]).ToArray();
+        var aligned = AlignedBarriers(context, () => sgd.CreateModel(raw.Train.ExampleShape, raw.Train.NumClasses, context.Device), thetas, probe, alphas, labels, model);
         Charts.Matrix(ceMatrix, ceLabels, ceLabels,
             new ChartOptions(context.PlotTitle("cross-entropy barrier (train) among CE-trained solutions"), Width: 1000, Height: 750),
             context.PathOf("barrier-matrix-ce.png"), context.PathOf("barrier-matrix-ce.svg"));
@@ -119,6 +120,7 @@ public sealed class FigureN : Figure
         // Width sweep: barrier between two seeds vs the number of parameters.
         var widths = context.Pick(new[] { 2, 64 }, new[] { 2, 8, 32, 128 }, new[] { 2, 4, 8, 16, 32, 64, 128, 512, 2048 });
         var sweep = new List<(int Width, long Parameters, double Ce, double TrainErr, double TestErr, double EndLoss)>();
+        var alignedSweep = new List<(double Ce, double TestErr)>();
         foreach (var w in widths)
         {
             var o = sgd with { Model = $"mlp:784-{w}-10" };
@@ -131,6 +133,7 @@ public sealed class FigureN : Figure
             var p = wprobe.Interpolate(new ModelPoint(ta), new ModelPoint(tb), alphas).Points;
             sweep.Add((w, sa.Count, Barrier(p.Select(q => q.Loss).ToArray()), Barrier(p.Select(q => 1 - q.Accuracy).ToArray()),
                 Barrier(p.Select(q => 1 - (q.TestAccuracy ?? double.NaN)).ToArray()), Math.Max(p[0].Loss, p[^1].Loss)));
+            alignedSweep.Add(AlignedSeedBarrier(wprobe, ra.Model, rb.Model, ta, alphas));
         }
         context.WriteCsv("width-sweep.csv", new[] { "hidden_width", "parameters", "train_ce_barrier", "train_error_barrier", "test_error_barrier", "higher_end_train_loss" },
             sweep.Select(s => (IReadOnlyList<object>)new object[] { s.Width, s.Parameters, s.Ce, s.TrainErr, s.TestErr, s.EndLoss }));
@@ -154,6 +157,8 @@ public sealed class FigureN : Figure
         double seedBarrier = testErr[0, other];
         bool shrinks = sweep[^1].Ce < sweep[0].Ce;
         var claim = shrinks && sameInit.Average() <= seedBarrier;
+        var alignment = WriteAlignment(context, labels, testErr, ce, aligned, sweep.Select(s => (s.Width, s.Parameters, s.Ce, s.TestErr)).ToList(), alignedSweep);
+        claim &= alignment.Holds;
 
         context.WriteJson("summary.json", new
         {
@@ -170,7 +175,7 @@ public sealed class FigureN : Figure
         });
         var inv = CultureInfo.InvariantCulture;
         return new FigureOutcome(claim,
-            "solutions of different algorithms from one initialization have lower test-error barriers than two SGD seeds, and the barrier between seeds shrinks as the width (M) grows",
+            "solutions of different algorithms from one initialization have lower test-error barriers than two SGD seeds, and the barrier between seeds shrinks as the width (M) grows; weight matching lowers the barrier between seeds",
             new (string, string, string?)[]
             {
                 ("setting", $"{model}, {raw.Train.Count} train / {raw.Test.Count} test examples; {string.Join(", ", labels)}", "several solutions, pairwise interpolation (the talk asks, gives no numbers)"),
@@ -179,7 +184,7 @@ public sealed class FigureN : Figure
                 ("test-error barrier between two SGD seeds", (100 * seedBarrier).ToString("F2", inv) + " pp", null),
                 ("max test-error barrier, same init (pair)", MaxPair(testErr, labels, other), null),
                 ("CE barrier between seeds by width h (M)", string.Join(", ", sweep.Select(s => $"{s.Width} ({s.Parameters}): {s.Ce:F3}")), "barriers of order 1/M (Freeman & Bruna), vanishing for large M"),
-            });
+            }.Concat(alignment.Rows).ToArray());
     }
 
     /// <summary>max_a v(a) - max(v(first), v(last)) over a line's values.</summary>

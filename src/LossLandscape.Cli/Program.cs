@@ -61,7 +61,10 @@ public static class Program
                     .WithExample("slurm", "submit", "--tasks", "16", "--dir", "jobs/surface", "--time", "02:00:00", "--", "surface", "--model", "mlp:784-100-10", "--checkpoint", "model.safetensors", "--data", "fashion-mnist", "--json", "surface.json");
             });
             config.AddCommand<ConnectCommand>("connect")
-                .WithDescription("A low-loss path between two minima (Bezier or string method) against the straight line.");
+                .WithDescription("A low-loss path between two minima (Bezier, string method or AutoNEB) against the straight line.");
+            config.AddCommand<AlignCommand>("align")
+                .WithDescription("Permute the second model's hidden units into correspondence with the first (Git Re-Basin weight or activation matching); writes the aligned model and the line barrier before and after.")
+                .WithExample("align", "--from", "a/model.safetensors", "--to", "b/model.safetensors", "--data", "fashion-mnist", "--out", "b-aligned.safetensors");
             config.AddCommand<SharpnessCommand>("sharpness")
                 .WithDescription("Keskar et al.'s epsilon-sharpness of a model.");
             config.AddCommand<TrajectoryCommand>("trajectory")

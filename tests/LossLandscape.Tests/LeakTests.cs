@@ -44,6 +44,24 @@ public class LeakTests
     }
 
     [Fact]
+    public void Alignment_LeavesNoHandles()
+    {
+        var (model, data) = Mlp();
+        manual_seed(8);
+        using var other = new Mlp(new[] { 4, 6, 3 }, Activation.Tanh);
+        other.to(ScalarType.Float64);
+        using (model)
+        using (data)
+        {
+            var source = BatchSource.FromTensors(data.Inputs, data.Labels, 7);
+            var spec = global::LossLandscape.Permutations.PermutationSpec.For(other);
+            NoGrowth(() => spec.Apply(other, spec.Random(new Random(1))));
+            NoGrowth(() => global::LossLandscape.Permutations.ModelAlignment.Align(model, other));
+            NoGrowth(() => global::LossLandscape.Permutations.ModelAlignment.Align(model, other, new() { Method = global::LossLandscape.Permutations.AlignmentMethod.Activation }, source));
+        }
+    }
+
+    [Fact]
     public void CurvatureOperators_AndSpectra_LeaveNoHandles()
     {
         var (model, data) = Mlp();
@@ -83,6 +101,7 @@ public class LeakTests
             NoGrowth(() => probe.Interpolate(new ModelPoint(a), new ModelPoint(b), new[] { -0.5, 0, 0.5, 1, 1.5 }, normPreserving: true));
             NoGrowth(() => PathFinder.Connect(probe, a, b, new PathOptions { Method = PathMethod.Bezier, Steps = 4, BatchSize = 8 }).Dispose());
             NoGrowth(() => PathFinder.Connect(probe, a, b, new PathOptions { Method = PathMethod.String, Steps = 3, Images = 3 }).Dispose());
+            NoGrowth(() => PathFinder.Connect(probe, a, b, new PathOptions { Method = PathMethod.AutoNeb, Steps = 4, Cycles = 2, Images = 3, BatchSize = 8 }).Dispose());
             NoGrowth(() => Sharpness.Measure(probe, a, new SharpnessOptions { Steps = 3, Seed = 1 }));
             using var c = a.add(space.Randn(new Generator(9)).mul_(0.05));
             NoGrowth(() => Trajectory.Run(probe, new[] { a, c, b }, null, gridSize: 3));

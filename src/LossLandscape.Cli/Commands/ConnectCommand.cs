@@ -16,7 +16,7 @@ public sealed class ConnectCommand : Command<ConnectCommand.Settings>
     {
         /// <summary>Method.</summary>
         [CommandOption("--method <METHOD>")]
-        [Description("bezier (quadratic Bezier with a trained middle point, default) or string (string method with fixed ends).")]
+        [Description("bezier (quadratic Bezier with a trained middle point, default), string (string method with fixed ends) or autoneb (nudged band with pivots inserted where the loss is highest, Draxler et al. 2018).")]
         [DefaultValue("bezier")]
         public string Method { get; init; } = "bezier";
 
@@ -28,7 +28,7 @@ public sealed class ConnectCommand : Command<ConnectCommand.Settings>
 
         /// <summary>Learning rate.</summary>
         [CommandOption("--lr <RATE>")]
-        [Description("Learning rate: Adam's step for the Bezier middle point (default 0.001: Adam moves every coordinate by about this much per step, so keep it well below the weights' scale), or the gradient step of the string's images (default 0.05).")]
+        [Description("Learning rate: Adam's step for the Bezier middle point (default 0.001: Adam moves every coordinate by about this much per step, so keep it well below the weights' scale), the gradient step of the string's images (default 0.05), or the first cycle's step of AutoNEB's SGD with momentum 0.9 (default 0.01).")]
         public double? LearningRate { get; init; }
 
         /// <summary>Batch size.</summary>
@@ -38,9 +38,15 @@ public sealed class ConnectCommand : Command<ConnectCommand.Settings>
 
         /// <summary>Images.</summary>
         [CommandOption("--images <N>")]
-        [Description("Interior images of the string. Default: 8.")]
+        [Description("Interior images of the string, or the most interior pivots AutoNEB inserts. Default: 8.")]
         [DefaultValue(8)]
         public int Images { get; init; } = 8;
+
+        /// <summary>AutoNEB cycles.</summary>
+        [CommandOption("--cycles <N>")]
+        [Description("AutoNEB: cycles (the steps are split over them; the rate halves each cycle, pivots are inserted after each but the last). Default: 4.")]
+        [DefaultValue(4)]
+        public int Cycles { get; init; } = 4;
 
         /// <summary>Evaluation points.</summary>
         [CommandOption("--points <N>")]
@@ -56,7 +62,8 @@ public sealed class ConnectCommand : Command<ConnectCommand.Settings>
         {
             "bezier" => PathMethod.Bezier,
             "string" or "neb" => PathMethod.String,
-            _ => throw new LossLandscapeException($"Path method '{settings.Method}' is not known: use bezier or string."),
+            "autoneb" => PathMethod.AutoNeb,
+            _ => throw new LossLandscapeException($"Path method '{settings.Method}' is not known: use bezier, string or autoneb."),
         };
         var options = settings.ToProbeOptions();
         var source = ModelSource.Open(settings.Model, settings.From, "--from");
@@ -72,8 +79,8 @@ public sealed class ConnectCommand : Command<ConnectCommand.Settings>
         var probe = new LandscapeProbe(model, train, test, options, space);
         using var r = PathFinder.Connect(probe, a.Theta, b.Theta, new PathOptions
         {
-            Method = method, Steps = settings.Steps, LearningRate = settings.LearningRate ?? (method == PathMethod.Bezier ? 0.001 : 0.05), BatchSize = settings.BatchSize,
-            Images = settings.Images, EvaluationPoints = settings.Points, Seed = (int)settings.Seed,
+            Method = method, Steps = settings.Steps, LearningRate = settings.LearningRate ?? method switch { PathMethod.Bezier => 0.001, PathMethod.String => 0.05, _ => 0.01 },
+            BatchSize = settings.BatchSize, Images = settings.Images, Cycles = settings.Cycles, EvaluationPoints = settings.Points, Seed = (int)settings.Seed,
         });
         var table = new Table().AddColumns("t", "line loss", "line accuracy", $"{r.Method} loss", $"{r.Method} accuracy");
         for (int k = 0; k < r.Path.Count; k++)

@@ -180,7 +180,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         {
             AnsiConsole.MarkupLine($"training [bold]{Markup.Escape(run.Model)}[/] on [bold]{Markup.Escape(data.Train.Name)}[/] ({data.Train.Count} examples), {trainer.TotalSteps} steps from step {trainer.Step}, on {runtime.Device.type.ToString().ToLowerInvariant()} ({RuntimeSpec.DTypeName(runtime.DType)})");
             long total = trainer.TotalSteps;
-            using var status = new StatusLine(log: true);
+            using var status = new StatusLine();
             result = trainer.Run(status.For<TrainingProgress>(p => Status(p, total)), cts.Token);
         }
         finally

@@ -17,8 +17,14 @@ public static class PathFinder
     /// Bezier: each step samples t ~ U(0, 1), sets theta = phi(t), computes g = dL/dtheta on a minibatch and updates M
     /// with Adam on dL/dM = 2 t (1 - t) g. M starts at (A + B)/2. String: images theta_1..theta_N start evenly on the
     /// line; each step sets theta_i &lt;- theta_i - lr g(theta_i) for the interior images, then redistributes them at equal
-    /// arc length along the polyline through all images (ends fixed). The path is evaluated at evenly spaced t:
-    /// phi(t) for Bezier, the arc-length parametrized polyline for the string. Barrier = max_t loss - max(loss(A),
+    /// arc length along the polyline through all images (ends fixed). AutoNEB: pivots start as A, (A + B)/2, B; cycle c
+    /// of C runs Steps / C steps of torch.optim.SGD (momentum 0.9, learning rate lr * decay^c) on every interior pivot
+    /// with the nudged force g - (g . tau) tau, tau the unit tangent (theta_{i+1} - theta_{i-1}) / |...| (the gradient's
+    /// component along the band is removed, no spring: the pivots keep their places along the band to first order);
+    /// after every cycle but the last, the loss on the training data at u = 1/4, 1/2, 3/4 of each segment is compared
+    /// with the segment's ends, and a pivot is inserted at the highest such point of the segments that rise most above
+    /// their ends, up to Images interior pivots spread over the cycles. The path is evaluated at evenly spaced t:
+    /// phi(t) for Bezier, the arc-length parametrized polyline through the images or pivots otherwise. Barrier = max_t loss - max(loss(A),
     /// loss(B)). Models with BatchNorm train in train mode (batch statistics) when the policy is recompute.
     /// The model ends with its original parameters and buffers.
     /// </remarks>
@@ -32,7 +38,10 @@ public static class PathFinder
         if (o.Steps < 0) throw new LossLandscapeException($"Steps must be 0 or more; got {o.Steps}.");
         if (!(o.LearningRate > 0) || !double.IsFinite(o.LearningRate)) throw new LossLandscapeException($"Learning rate must be positive; got {o.LearningRate}.");
         if (o.EvaluationPoints < 2) throw new LossLandscapeException($"The path needs at least 2 evaluation points; got {o.EvaluationPoints}.");
-        if (o.Method == PathMethod.String && o.Images < 1) throw new LossLandscapeException($"The string needs at least one interior image; got {o.Images}.");
+        if (o.Method is PathMethod.String or PathMethod.AutoNeb && o.Images < 1)
+            throw new LossLandscapeException($"The {(o.Method == PathMethod.String ? "string needs at least one interior image" : "AutoNEB band needs room for at least one interior pivot")}; got {o.Images}.");
+        if (o.Method == PathMethod.AutoNeb && o.Cycles < 1) throw new LossLandscapeException($"AutoNEB needs at least one cycle; got {o.Cycles}.");
+        if (o.Method == PathMethod.AutoNeb && !(o.CycleDecay > 0 && o.CycleDecay <= 1)) throw new LossLandscapeException($"The AutoNEB cycle decay must be in (0, 1]; got {o.CycleDecay}.");
         if (o.BatchSize is long bs && bs < 1) throw new LossLandscapeException($"Batch size must be at least 1; got {bs}.");
         if (probe.Policy == BatchNormPolicy.InterpolateStatistics)
             throw new LossLandscapeException("BatchNorm policy 'interpolate' is not defined along a curved path; choose eval or recompute.");
@@ -45,9 +54,12 @@ public static class PathFinder
         Tensor[] nodes;
         using (space.Preserve())
         {
-            nodes = o.Method == PathMethod.Bezier
-                ? TrainBezier(probe, a, b, o, rng, plan, trainingLoss)
-                : RunString(probe, a, b, o, rng, plan, trainingLoss);
+            nodes = o.Method switch
+            {
+                PathMethod.Bezier => TrainBezier(probe, a, b, o, rng, plan, trainingLoss),
+                PathMethod.String => RunString(probe, a, b, o, rng, plan, trainingLoss),
+                _ => RunAutoNeb(probe, a, b, o, rng, plan, trainingLoss),
+            };
         }
 
         var line = new List<PathPoint>();
@@ -63,9 +75,41 @@ public static class PathFinder
                 path.Add(ToPoint(t, probe.MeasureCurrent()));
             }
         }
-        return new PathResult(o.Method == PathMethod.Bezier ? "bezier" : "string", probe.PolicyName, probe.Options.Loss.Name, line, path,
+        return new PathResult(MethodName(o.Method), probe.PolicyName, probe.Options.Loss.Name, line, path,
             Barriers.AboveHigherEnd(line.Select(p => p.Loss).ToList()), Barriers.AboveHigherEnd(path.Select(p => p.Loss).ToList()), trainingLoss, nodes);
     }
+
+    /// <summary>
+    /// Connects every pair of <paramref name="minima"/> with <see cref="Connect"/> and returns the minimum spanning tree of
+    /// the saddle losses S[i, j] = max_t loss(path_ij(t)) (the diagonal: each minimum's own loss), as Draxler et al. 2018
+    /// do for N minima. Runs N (N - 1) / 2 path searches.
+    /// </summary>
+    /// <exception cref="LossLandscapeException">Fewer than two minima, or what <see cref="Connect"/> refuses.</exception>
+    public static SaddleTree ConnectAll(LandscapeProbe probe, IReadOnlyList<Tensor> minima, PathOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(probe);
+        ArgumentNullException.ThrowIfNull(minima);
+        if (minima.Count < 2) throw new LossLandscapeException($"A saddle tree needs at least two minima; got {minima.Count}.");
+        int n = minima.Count;
+        var s = new double[n, n];
+        for (int i = 0; i < n; i++) s[i, i] = probe.MeasureAt(minima[i]).Loss;
+        for (int i = 0; i < n; i++)
+            for (int j = i + 1; j < n; j++)
+            {
+                using var r = Connect(probe, minima[i], minima[j], options);
+                s[i, j] = s[j, i] = r.Path.Max(p => p.Loss);
+            }
+        return SaddleTree.Build(s);
+    }
+
+    /// <summary>The method's name in results: <c>bezier</c>, <c>string</c> or <c>autoneb</c>.</summary>
+    public static string MethodName(PathMethod method) => method switch
+    {
+        PathMethod.Bezier => "bezier",
+        PathMethod.String => "string",
+        PathMethod.AutoNeb => "autoneb",
+        _ => throw new ArgumentOutOfRangeException(nameof(method)),
+    };
 
     /// <summary>phi(t) = (1 - t)^2 A + 2 t (1 - t) M + t^2 B (exactly A at t = 0 and B at t = 1).</summary>
     public static Tensor Bezier(Tensor a, Tensor m, Tensor b, double t)
@@ -153,6 +197,99 @@ public static class PathFinder
             Reparametrize(nodes);
         }
         return nodes;
+    }
+
+    private static Tensor[] RunAutoNeb(LandscapeProbe probe, Tensor a, Tensor b, PathOptions o, Random rng, BatchPlan plan, List<double> losses)
+    {
+        var space = probe.Space;
+        var pivots = new List<Tensor>
+        {
+            a.clone().DetachFromDisposeScope(), LandscapeProbe.Combine(a, b, 0.5).DetachFromDisposeScope(), b.clone().DetachFromDisposeScope(),
+        };
+        int steps = o.Steps / o.Cycles, extra = o.Steps % o.Cycles;
+        for (int cycle = 0; cycle < o.Cycles; cycle++)
+        {
+            // The interior pivots become the optimizer's parameters for this cycle (a fresh SGD: the rate drops each cycle).
+            var interior = new TorchSharp.Modules.Parameter[pivots.Count - 2];
+            for (int i = 1; i < pivots.Count - 1; i++)
+            {
+                var old = pivots[i];
+                interior[i - 1] = new TorchSharp.Modules.Parameter(old);
+                old.Dispose();   // the parameter holds the values now (a handle of its own, or this one's moved)
+                pivots[i] = interior[i - 1];
+            }
+            using (var sgd = torch.optim.SGD(interior, o.LearningRate * Math.Pow(o.CycleDecay, cycle), momentum: 0.9))
+            {
+                for (int step = 0; step < steps + (cycle < extra ? 1 : 0); step++)
+                {
+                    double sum = 0;
+                    for (int i = 1; i < pivots.Count - 1; i++)
+                    {
+                        using var scope = NewDisposeScope();
+                        space.Set(pivots[i]);
+                        var (loss, g) = LossAndGradient(probe, o.BatchSize, plan);
+                        sum += loss;
+                        using (no_grad())
+                        {
+                            var tau = pivots[i + 1] - pivots[i - 1];
+                            double norm = ParameterSpace.Norm(tau);
+                            if (norm > 0) g = g.add(tau, alpha: -ParameterSpace.Dot(g, tau) / (norm * norm));
+                        }
+                        interior[i - 1].grad = g;   // the parameter keeps the gradient; this wrapper goes with the scope
+                    }
+                    losses.Add(sum / (pivots.Count - 2));
+                    sgd.step();
+                    foreach (var p in interior) p.grad = null;
+                }
+            }
+            for (int i = 1; i < pivots.Count - 1; i++)
+            {
+                using (NewDisposeScope()) pivots[i] = interior[i - 1].detach().clone().DetachFromDisposeScope();
+                interior[i - 1].Dispose();
+            }
+            if (cycle + 1 < o.Cycles && pivots.Count - 2 < o.Images)
+            {
+                int room = o.Images - (pivots.Count - 2);
+                int insert = (int)Math.Ceiling((double)room / (o.Cycles - 1 - cycle));
+                InsertPivots(probe, pivots, insert);
+            }
+        }
+        return pivots.ToArray();
+    }
+
+    /// <summary>
+    /// Inserts up to <paramref name="count"/> pivots, one per segment, at the highest of u = 1/4, 1/2, 3/4 on the segments
+    /// whose highest point rises most above the higher of their two ends (segments that do not rise get none).
+    /// </summary>
+    private static void InsertPivots(LandscapeProbe probe, List<Tensor> pivots, int count)
+    {
+        var space = probe.Space;
+        var ends = pivots.Select(p => TrainLoss(probe, p)).ToArray();
+        var candidates = new List<(int Segment, double Rise, double U)>();
+        for (int i = 0; i + 1 < pivots.Count; i++)
+        {
+            (double Loss, double U) top = (double.NegativeInfinity, 0.5);
+            foreach (var u in new[] { 0.25, 0.5, 0.75 })
+            {
+                using var scope = NewDisposeScope();
+                double l = TrainLoss(probe, LandscapeProbe.Combine(pivots[i], pivots[i + 1], u));
+                if (l > top.Loss) top = (l, u);
+            }
+            double rise = top.Loss - Math.Max(ends[i], ends[i + 1]);
+            if (rise > 0) candidates.Add((i, rise, top.U));
+        }
+        foreach (var (segment, _, u) in candidates.OrderByDescending(c => c.Rise).Take(count).OrderByDescending(c => c.Segment))
+            pivots.Insert(segment + 1, LandscapeProbe.Combine(pivots[segment], pivots[segment + 1], u).DetachFromDisposeScope());
+    }
+
+    /// <summary>The training loss at <paramref name="theta"/> in the mode the path search trains in (batch statistics for BatchNorm under recompute); the weights are left at theta.</summary>
+    private static double TrainLoss(LandscapeProbe probe, Tensor theta)
+    {
+        var model = probe.Model;
+        probe.Space.Set(theta);
+        bool trainMode = probe.Policy == BatchNormPolicy.Recompute && BatchNorms.HasBatchNorm(model);
+        using var mode = ModelStateScope.EnterMode(model, trainMode);
+        return new Objective(model, probe.Options.Loss, probe.Train, probe.Space).Value();
     }
 
     /// <summary>Moves the interior nodes to equal arc length along the current polyline (ends fixed).</summary>

@@ -16,4 +16,11 @@ public enum PathMethod
     /// equal arc length after every step.
     /// </summary>
     String,
+
+    /// <summary>
+    /// AutoNEB (Draxler et al. 2018, "Essentially No Barriers in Neural Network Energy Landscape"): a nudged elastic band
+    /// whose pivots move down the gradient's component normal to the path, run in cycles with a decreasing learning rate;
+    /// after each cycle new pivots are inserted where the loss between neighbouring pivots is highest.
+    /// </summary>
+    AutoNeb,
 }

@@ -36,6 +36,12 @@ public sealed class ResNetBasicBlock : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <summary>Whether the block adds its shortcut (for permutation alignment, which must know the residual ties).</summary>
+    internal bool HasShortcut => _shortcut;
+
+    /// <summary>The zero channels the option-A shortcut puts before the input's channels (0 when the width does not change).</summary>
+    internal long PadBefore => _padBefore;
+
     /// <inheritdoc />
     public override Tensor forward(Tensor input)
     {

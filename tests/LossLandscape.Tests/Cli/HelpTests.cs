@@ -35,7 +35,7 @@ public class HelpTests
         var names = AllCommands().Select(p => string.Join(" ", p)).ToList();
         names.Should().Contain(new[]
         {
-            "train", "model", "model info", "interpolate", "surface", "merge", "connect", "sharpness", "trajectory",
+            "train", "model", "model info", "interpolate", "surface", "merge", "connect", "align", "sharpness", "trajectory",
             "data", "data info", "spectrum", "density", "trace",
         });
     }

@@ -28,6 +28,22 @@ public class FigureNTests
         // Every solution learned something (test accuracy well above chance on 10 classes).
         foreach (var sol in s.GetProperty("solutions").EnumerateArray())
             sol.GetProperty("testAccuracy").GetDouble().Should().BeGreaterThan(0.4, sol.GetProperty("label").GetString());
+
+        // After weight matching: a symmetric matrix with a zero diagonal, and the barrier between the two SGD seeds drops.
+        using var al = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "alignment.json")));
+        var a = al.RootElement;
+        double[][] Rows(string name) => a.GetProperty(name).EnumerateArray().Select(r => r.EnumerateArray().Select(v => v.GetDouble()).ToArray()).ToArray();
+        var after = Rows("trainCeBarriersAligned");
+        var before = Rows("trainCeBarriersBefore");
+        for (int i = 0; i < after.Length; i++)
+        {
+            after[i][i].Should().Be(0);
+            for (int j = 0; j < after.Length; j++) after[i][j].Should().Be(after[j][i]);
+        }
+        after[0][5].Should().BeLessThan(before[0][5], "aligning the second seed lowers the barrier between the seeds");
+        a.GetProperty("widthSweep").GetArrayLength().Should().Be(2);
+        File.Exists(Path.Combine(dir, "barrier-matrix-aligned.png")).Should().BeTrue();
+        File.Exists(Path.Combine(dir, "barrier-vs-parameters-aligned.png")).Should().BeTrue();
     }
 
     [Fact]

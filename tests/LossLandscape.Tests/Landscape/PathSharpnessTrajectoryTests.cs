@@ -53,6 +53,60 @@ public class PathSharpnessTrajectoryTests
     }
 
     [Fact]
+    public void AutoNeb_OnACurvedValley_InsertsPivotsAndFindsAFarLowerBarrierThanTheLine()
+    {
+        var (_, probe, a, b) = Valley();
+        var before = TestUtil.ToArray(probe.Space.Get());
+        using var r = PathFinder.Connect(probe, a, b, new PathOptions
+        {
+            Method = PathMethod.AutoNeb, Steps = 240, Cycles = 4, LearningRate = 0.02, Images = 7, EvaluationPoints = 41,
+        });
+        r.Method.Should().Be("autoneb");
+        r.LineBarrier.Should().BeApproximately(CurvedValley.C + CurvedValley.E, 1e-12);
+        r.Path[0].Loss.Should().Be(0);
+        r.Path[^1].Loss.Should().Be(0);
+        r.PathBarrier.Should().BeLessThan(0.15 * r.LineBarrier);
+        r.PathBarrier.Should().BeGreaterThan(0.9 * CurvedValley.E, "no path between the minima goes below the valley's saddle");
+        r.Nodes.Count.Should().BeInRange(4, 9, "pivots were inserted, at most Images interior ones");
+        r.TrainingLoss.Should().HaveCount(240);
+        TestUtil.ToArray(r.Nodes[0]).Should().Equal(-1.0, 0.0);
+        TestUtil.ToArray(r.Nodes[^1]).Should().Equal(1.0, 0.0);
+        TestUtil.ToArray(probe.Space.Get()).Should().Equal(before);
+    }
+
+    [Fact]
+    public void SaddleTree_IsTheMinimumSpanningTree_AndGivesMinimaxSaddles()
+    {
+        // Four minima: 0-1 and 2-3 are joined by low saddles, the two pairs by a high one (cheapest via 1-2).
+        var s = new double[,]
+        {
+            { 0, 1, 9, 8 },
+            { 1, 0, 5, 7 },
+            { 9, 5, 0, 2 },
+            { 8, 7, 2, 0 },
+        };
+        var tree = SaddleTree.Build(s);
+        tree.Edges.Select(e => (e.A, e.B, e.Saddle)).Should().BeEquivalentTo(new[] { (0, 1, 1.0), (2, 3, 2.0), (1, 2, 5.0) });
+        tree.Saddle(0, 3).Should().Be(5);
+        tree.Saddle(0, 1).Should().Be(1);
+        tree.Saddle(3, 2).Should().Be(2);
+        tree.Saddle(1, 1).Should().Be(0);
+        FluentActions.Invoking(() => SaddleTree.Build(new double[,] { { 0, 1 }, { 2, 0 } })).Should().Throw<LossLandscapeException>().WithMessage("*symmetric*");
+    }
+
+    [Fact]
+    public void ConnectAll_BuildsTheSaddleTreeOfThreeMinima()
+    {
+        var (_, probe, a, b) = Valley();
+        var c = tensor(new[] { 1.0, 0.0 });   // a duplicate of B: the saddle between them is their own loss
+        var tree = PathFinder.ConnectAll(probe, new[] { a, b, c }, new PathOptions { Method = PathMethod.AutoNeb, Steps = 80, Cycles = 2, LearningRate = 0.02, Images = 3, EvaluationPoints = 21 });
+        tree.Edges.Should().HaveCount(2);
+        tree.Saddle(1, 2).Should().Be(0);
+        tree.Saddle(0, 2).Should().Be(tree.Saddle(0, 1));
+        tree.Saddle(0, 1).Should().BeLessThan(0.5 * (CurvedValley.C + CurvedValley.E));
+    }
+
+    [Fact]
     public void Sharpness_ReportsKeskarsRatio_StaysInTheBox_AndGrowsWithEpsilon()
     {
         var model = TestUtil.TinyMlp(3);
