@@ -151,7 +151,9 @@ public sealed class FigureA : Figure
                 ("max |difference|, same seed twice", F(sameSeedDiff), "0 (seeded)"),
                 ("max |difference|, another seed", F(otherSeedDiff), "> 0"),
                 ("max |difference|, everything off (and pad 0, p 0)", $"{F(identityDiff)} ({F(zeroPadDiff)})", "0 (identity)"),
-            });
+            },
+            // "Per sample" is told apart from "one draw per batch" only with enough copies of one image.
+            new[] { Precondition.AtLeast("augmented copies of one image", copies, 16) });
     }
 
     private static IReadOnlyList<float[,,]> ToArrays(Tensor batch)

@@ -98,7 +98,14 @@ public sealed class FigureE : Figure
         foreach (var (label, st) in spread)
             numbers.Add(($"final train cost, {label}: mean / std / range", $"{F(st.Mean)} / {F(st.Std)} / {F(st.Range)} ({F(st.Min)} to {F(st.Max)})", label.Contains(narrow, StringComparison.Ordinal) ? "spread widely" : "concentrated"));
         numbers.Add(("test mistakes by seed: GD / SGD (784-5-10)", $"{string.Join(", ", groups[0].Runs.Select(r => r.TestMistakes))} / {string.Join(", ", groups[1].Runs.Select(r => r.TestMistakes))} of {loaded.Test.Count}", null));
-        return new FigureOutcome(claim, $"the final training costs of the 5-neuron net spread more over seeds (range) than those of the wide net {wide}, for GD and for SGD", numbers);
+        // The spread of final costs is the spread of converged runs: the wide net must have been trained, and a range
+        // needs several seeds.
+        return new FigureOutcome(claim, $"the final training costs of the 5-neuron net spread more over seeds (range) than those of the wide net {wide}, for GD and for SGD", numbers,
+            new[]
+            {
+                Precondition.AllAtMost($"final train cost of {wide}", groups[2].Runs.Select(r => ($"seed {r.Seed}", r.FinalTrainCost)), 0.3),
+                Precondition.AtLeast("seeds of the narrow net", seeds, 5),
+            });
     }
 
     private static (double Mean, double Std, double Range, double Min, double Max) Spread(double[] c)

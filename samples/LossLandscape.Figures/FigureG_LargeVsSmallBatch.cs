@@ -114,6 +114,12 @@ public sealed class FigureG : Figure
                     ("sharpness eps=1e-3 SB / LB", string.Create(inv, $"{Sharp("SB", 1e-3):G4} / {Sharp("LB", 1e-3):G4}"), "C1: 28.58 / 707.23 (approx.)"),
                     ("sharpness eps=5e-4 SB / LB", string.Create(inv, $"{Sharp("SB", 5e-4):G4} / {Sharp("LB", 5e-4):G4}"), "LB larger"),
                     ("top Hessian eigenvalue SB / LB", string.Create(inv, $"{tops["SB"]:G4} / {tops["LB"]:G4}"), null),
+                },
+                // Keskar compares minimizers of similar training error: both trained, to comparable training loss.
+                new[]
+                {
+                    Precondition.AllAtLeast("train accuracy (%)", new[] { ("SB", 100 * (sbF.TrainAccuracy ?? double.NaN)), ("LB", 100 * (lbF.TrainAccuracy ?? double.NaN)) }, 95),
+                    Precondition.Comparable("train loss", "SB", sbF.TrainLoss ?? double.NaN, "LB", lbF.TrainLoss ?? double.NaN),
                 });
         }
     }

@@ -95,6 +95,14 @@ public sealed class FigureH : Figure
                     ("outliers above the threshold SB / LB", string.Create(inv, $"{outliers} / {lbOutliers} (threshold {threshold:G3})"), $"about the number of classes ({data.Train.NumClasses})"),
                     ("train / test accuracy SB", SbLbSupport.Accuracies(sb), null),
                     ("train / test accuracy LB", SbLbSupport.Accuracies(lb), null),
+                },
+                // Sagun compares the Hessians of two trained solutions of comparable loss (the outliers scale with the loss
+                // for cross-entropy), with the top eigenvalues resolved.
+                new[]
+                {
+                    Precondition.AllAtLeast("train accuracy (%)", new[] { ("SB", 100 * (SbLbSupport.Final(sb).TrainAccuracy ?? double.NaN)), ("LB", 100 * (SbLbSupport.Final(lb).TrainAccuracy ?? double.NaN)) }, 90),
+                    Precondition.Comparable("train loss", "SB", SbLbSupport.Final(sb).TrainLoss ?? double.NaN, "LB", SbLbSupport.Final(lb).TrainLoss ?? double.NaN),
+                    Precondition.AllAtMost("residual of the top Ritz pair / its eigenvalue", new[] { ("SB", sbEig.Residuals[0] / sbEig.Eigenvalues[0]), ("LB", lbEig.Residuals[0] / lbEig.Eigenvalues[0]) }, 0.01),
                 });
         }
     }

@@ -69,7 +69,9 @@ public sealed class FigureI : Figure
                 ("grid points with loss < 1e-3: (w1 w2)^2", gMinima.ToString(System.Globalization.CultureInfo.InvariantCulture), "a valley along both axes"),
                 ("f''(0) for w^2", fCurv.ToString("F4", System.Globalization.CultureInfo.InvariantCulture), "2"),
                 ("Hessian eigenvalues of (w1 w2)^2 at (1, 0)", $"{gEig.Min:F4}, {gEig.Max:F4}", "0 (along the valley), 2"),
-            });
+            },
+            // The valley is a count of grid points: it needs a grid that resolves it.
+            new[] { Precondition.AtLeast("grid points per axis", n, 21) });
     }
 
     private static double SecondDerivative(Func<double, double> f, double x, double h = 1e-4) => (f(x + h) - 2 * f(x) + f(x - h)) / (h * h);

@@ -137,6 +137,13 @@ public sealed class FigureL : Figure
                 ("best path barrier / line barrier", (best / bezier.LineBarrier).ToString("P1", inv), "near 0"),
                 ("max test loss: line vs Bezier", $"{bezier.Line.Max(p => p.TestLoss ?? double.NaN):F3} vs {bezier.Path.Max(p => p.TestLoss ?? double.NaN):F3}", null),
                 ("higher end loss", ends.ToString("F4", inv), null),
+            },
+            // A barrier between two minima means something only when both ends are trained to comparable loss.
+            new[]
+            {
+                Precondition.AllAtMost("end point train loss", new[] { ("seed a", bezier.Line[0].Loss), ("seed b", bezier.Line[^1].Loss) }, 0.5),
+                Precondition.Comparable("end point train loss", "seed a", bezier.Line[0].Loss, "seed b", bezier.Line[^1].Loss),
+                Precondition.AtLeast("evaluation points on each path", points, 11),
             });
     }
 }

@@ -234,6 +234,13 @@ public sealed class FigureM : Figure
                 ("fraction of steps that raise the loss: SGD / noisy GD / GD", $"{F(s0.fractionOfStepsRaisingLoss)} / {F(s1.fractionOfStepsRaisingLoss)} / {F(stats[2].fractionOfStepsRaisingLoss)}", null),
                 ("segments whose loss dips below both ends (valley crossings): SGD / noisy GD / GD", $"{F(s0.valleyCrossingFraction)} / {F(s1.valleyCrossingFraction)} / {F(stats[2].valleyCrossingFraction)}", "SGD bounces between valley walls"),
                 ("ratios noisy GD / SGD: distance from start, first step; SGD / noisy GD: late loss, distance travelled", $"{F(fromStartRatio)}, {F(firstStepRatio)}; {F(lateLossRatio)}, {F(travelledRatio)}", null),
+            },
+            // Xing et al.'s comparison is at matched noise (first steps of equal size) over a walk long enough to count.
+            new[]
+            {
+                Precondition.AtLeast("first step norm, noisy GD / SGD", firstStepRatio, 0.8),
+                Precondition.AtMost("first step norm, noisy GD / SGD", firstStepRatio, 1.25),
+                Precondition.AtLeast("steps", steps, 100),
             });
     }
 }

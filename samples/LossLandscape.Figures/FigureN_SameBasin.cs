@@ -179,6 +179,14 @@ public sealed class FigureN : Figure
                 ("test-error barrier between two SGD seeds", (100 * seedBarrier).ToString("F2", inv) + " pp", null),
                 ("max test-error barrier, same init (pair)", MaxPair(testErr, labels, other), null),
                 ("CE barrier between seeds by width h (M)", string.Join(", ", sweep.Select(s => $"{s.Width} ({s.Parameters}): {s.Ce:F3}")), "barriers of order 1/M (Freeman & Bruna), vanishing for large M"),
+            },
+            // Barriers between solutions mean something when the solutions are trained; a trend in M needs a sweep
+            // over more than two orders of magnitude of the width.
+            new[]
+            {
+                Precondition.AllAtLeast("train accuracy (%)", labels.Select((l, i) => (l, 100 * endpoints[i].Accuracy)), 80),
+                Precondition.AtLeast("widest / narrowest hidden width", (double)widths[^1] / widths[0], 16),
+                Precondition.AtLeast("points on each line", alphas.Length, 11),
             });
     }
 

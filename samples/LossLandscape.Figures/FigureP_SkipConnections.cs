@@ -121,6 +121,14 @@ public sealed class FigureP : Figure
                 ("center loss: skip / no skip", $"{skip.Center:F3} / {noSkip.Center:F3}", null),
                 ("edge rise: skip / no skip", $"{skip.EdgeRise:F3} / {noSkip.EdgeRise:F3}", "no-skip much sharper (chaotic at depth 56)"),
                 ("non-convex fraction of the grid: skip / no skip", $"{skip.NonConvexFraction.ToString("P0", inv)} / {noSkip.NonConvexFraction.ToString("P0", inv)}", "~0 with skips, large without (ResNet-56)"),
+            },
+            // Li et al. compare two trained nets of comparable training loss, on a grid fine enough to resolve the surface.
+            new[]
+            {
+                Precondition.AllAtMost("train loss at the center", surfaces.Select(s => (s.Model, s.Center)), 0.5),
+                Precondition.Comparable("train loss at the center", skip.Model, skip.Center, noSkip.Model, noSkip.Center),
+                Precondition.AtLeast("grid points per axis", points, 31),
+                Precondition.AtLeast("examples the loss is measured on", evalSet.Count, 256),
             });
     }
 

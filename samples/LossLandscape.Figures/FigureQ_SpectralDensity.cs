@@ -133,6 +133,13 @@ public sealed class FigureQ : Figure
                 ("trace: SLQ vs independent Hutchinson", string.Create(inv, $"{slq.TraceEstimate:G5} +- {slqStdErr:G3} vs {independent.Trace:G5} +- {independent.StandardError:G3} ({zScore:F2} combined s.e., sd of z^T H z {sd:G3})"), "consistent"),
                 ("mean of the density = trace / n", string.Create(inv, $"{slq.Mean:G5} vs {slq.TraceEstimate / op.Dimension:G5}"), null),
                 ("largest Ritz node vs Lanczos top; smallest node vs Lanczos bottom", string.Create(inv, $"{maxNode:G5} vs {top.Eigenvalues[0]:G5}; {minNode:G4} vs {top.Bottom[0]:G4}"), "bulk near 0, a few outliers, small negative tail"),
+            },
+            // Ghorbani et al.'s setting: 80-100 Lanczos steps, several probes, the Hessian of a trained net.
+            new[]
+            {
+                Precondition.AtLeast("Lanczos steps per probe", steps, 80),
+                Precondition.AtLeast("probes", probes, 4),
+                Precondition.AtLeast("train accuracy (%)", 100 * (run.Result.History[^1].TrainAccuracy ?? double.NaN), 90),
             });
     }
 }
