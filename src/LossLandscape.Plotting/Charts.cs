@@ -167,7 +167,9 @@ public static class Charts
         var plt = new Plot();
         var hm = plt.Add.Heatmap(values);
         hm.Colormap = new ScottPlot.Colormaps.Viridis();
-        hm.Extent = new CoordinateRect(-0.5, cols - 0.5, -0.5, rows - 0.5);
+        // Rectangle sets the edges of the image (cell c spans [c - 0.5, c + 0.5], centered on its tick and value);
+        // Extent would set the outermost cells' centers and put every cell half a cell off its label.
+        hm.Rectangle = new CoordinateRect(-0.5, cols - 0.5, -0.5, rows - 0.5);
         plt.Add.ColorBar(hm);
         for (int r = 0; r < rows; r++)
             for (int c = 0; c < cols; c++)
@@ -206,7 +208,7 @@ public static class Charts
         var hm = plt.Add.Heatmap(grid);
         hm.Colormap = new ScottPlot.Colormaps.Viridis();
         double dx = nx > 1 ? (x[^1] - x[0]) / (nx - 1) : 1, dy = ny > 1 ? (y[^1] - y[0]) / (ny - 1) : 1;
-        hm.Extent = new CoordinateRect(x[0] - dx / 2, x[^1] + dx / 2, y[0] - dy / 2, y[^1] + dy / 2);
+        hm.Rectangle = new CoordinateRect(x[0] - dx / 2, x[^1] + dx / 2, y[0] - dy / 2, y[^1] + dy / 2);
         var cb = plt.Add.ColorBar(hm);
         cb.Label = logColor ? $"log10 {colorLabel}" : colorLabel;
         if (nx >= 2 && ny >= 2)
