@@ -35,7 +35,7 @@ public sealed class FigureA : Figure
     {
         using var split = context.LoadData("cifar10");
         int n = context.Pick(6, 8, 8);
-        int copies = context.Pick(16, 64, 64);
+        int copies = context.Pick(16, 64, 256, 64);
         long seed = context.Seed + 1;
         const int pad = 4;
         using var scope = NewDisposeScope();

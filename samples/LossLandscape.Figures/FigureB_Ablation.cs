@@ -50,14 +50,17 @@ public sealed class FigureB : Figure
     public override FigureOutcome Run(FigureContext context)
     {
         using var loaded = context.LoadData("cifar10");
-        long trainCount = context.Pick(1000L, 5000L, loaded.Train.Count);
-        long testCount = context.Pick(1000L, loaded.Test.Count, loaded.Test.Count);
-        long steps = context.Pick(200L, 600L, 64000L);
-        string model = context.Pick("mlp:784-64-10", "mlp:784-256-10", "resnet56");
+        long trainCount = context.Pick(1000L, 5000L, loaded.Train.Count, loaded.Train.Count);
+        long testCount = context.Pick(1000L, loaded.Test.Count, loaded.Test.Count, loaded.Test.Count);
+        long steps = context.Pick(200L, 600L, 1500L, 64000L);
+        string model = context.Pick("mlp:784-64-10", "mlp:784-256-10", "resnet20", "resnet56");
+        // Medium: ResNet-20 on the whole Fashion-MNIST, images pooled to 14x14 (4x cheaper) so five runs fit a 2-core CPU.
+        using var pooled = context.Preset == Preset.Medium ? FigureData.Downsample(context, loaded, 2) : null;
+        var source = pooled ?? loaded;
         using var split = new DataSplit(
-            trainCount < loaded.Train.Count ? loaded.Train.RandomSubset(trainCount, context.Seed) : loaded.Train.Take(loaded.Train.Count),
-            testCount < loaded.Test.Count ? loaded.Test.RandomSubset(testCount, context.Seed + 1) : loaded.Test.Take(loaded.Test.Count),
-            loaded.Source);
+            trainCount < source.Train.Count ? source.Train.RandomSubset(trainCount, context.Seed) : source.Train.Take(source.Train.Count),
+            testCount < source.Test.Count ? source.Test.RandomSubset(testCount, context.Seed + 1) : source.Test.Take(source.Test.Count),
+            source.Source);
         var baseOptions = new TrainingRun(model, new TrainingOptions
         {
             Loss = new CrossEntropyLoss(),
@@ -65,9 +68,9 @@ public sealed class FigureB : Figure
             Steps = steps,
             LearningRate = 0.1,
             Schedule = ScheduleSpec.Parse($"step:{steps / 2},{steps * 3 / 4}:0.1"),
-            EvalEvery = context.Pick(50L, 60L, 2000L),
-            EvalSubset = context.Pick<long?>(null, 2000L, null),
-            CheckpointEvery = context.Pick(0L, 0L, 4000L),
+            EvalEvery = context.Pick(50L, 60L, 150L, 2000L),
+            EvalSubset = context.Pick<long?>(null, 2000L, 2000L, null),
+            CheckpointEvery = context.Pick(0L, 0L, 300L, 4000L),
             Seed = context.Seed,
         }) { Data = context.DataName, Augment = "on" };
 

@@ -37,11 +37,11 @@ public sealed class FigureC : Figure
     public override FigureOutcome Run(FigureContext context)
     {
         using var loaded = context.LoadData("cifar10");
-        long trainCount = context.Pick(200L, 1000L, loaded.Train.Count);
-        long testCount = context.Pick(1000L, 2000L, loaded.Test.Count);
-        long steps = context.Pick(250L, 1500L, 60000L);
-        int batch = context.Pick(50, 100, 128);
-        string model = context.Pick("mlp:784-256-10", "mlp:784-256-256-10", "alexnet-bare");
+        long trainCount = context.Pick(200L, 1000L, 5000L, loaded.Train.Count);
+        long testCount = context.Pick(1000L, 2000L, loaded.Test.Count, loaded.Test.Count);
+        long steps = context.Pick(250L, 1500L, 8000L, 60000L);
+        int batch = context.Pick(50, 100, 100, 128);
+        string model = context.Pick("mlp:784-256-10", "mlp:784-256-256-10", "mlp:784-512-512-10", "alexnet-bare");
         double lr = context.Pick(0.05, 0.05, 0.01);
         using var train = trainCount < loaded.Train.Count ? loaded.Train.BalancedSubset(trainCount, context.Seed) : loaded.Train.Take(loaded.Train.Count);
         using var test = testCount < loaded.Test.Count ? loaded.Test.RandomSubset(testCount, context.Seed + 1) : loaded.Test.Take(loaded.Test.Count);
@@ -54,7 +54,7 @@ public sealed class FigureC : Figure
             LearningRate = lr,
             Momentum = 0.9,
             EvalEvery = steps / 50,
-            CheckpointEvery = context.Pick(0L, 0L, 5000L),
+            CheckpointEvery = context.Pick(0L, 0L, 2000L, 5000L),
             Seed = context.Seed,
         }) { Data = context.DataName, Preprocessing = true, Augment = "off" };
         var runs = new (string Name, string Label, string Loss, Dataset Train)[]

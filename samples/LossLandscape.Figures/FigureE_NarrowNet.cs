@@ -29,14 +29,14 @@ public sealed class FigureE : Figure
     public override FigureOutcome Run(FigureContext context)
     {
         using var loaded = context.LoadData("mnist");
-        long trainCount = context.Pick(300L, 1000L, loaded.Train.Count);
-        long steps = context.Pick(120L, 400L, 50000L);
-        int seeds = context.Pick(3, 5, 10);
+        long trainCount = context.Pick(300L, 1000L, 20000L, loaded.Train.Count);
+        long steps = context.Pick(120L, 400L, 5000L, 50000L);
+        int seeds = context.Pick(3, 5, 10, 10);
         int wideSeeds = 3;
         const string narrow = "mlp:784-5-10";
         string wide = context.Pick("mlp:784-50-30-10", "mlp:784-500-300-10", "mlp:784-500-300-10");
         using var train = trainCount < loaded.Train.Count ? loaded.Train.BalancedSubset(trainCount, context.Seed) : loaded.Train.Take(loaded.Train.Count);
-        var evalSubset = context.Pick<long?>(1000, 2000, null);
+        var evalSubset = context.Pick<long?>(1000, 2000, null, null);
         var narrowSetup = new GdSgdSetup(narrow, steps, 0.1, 100, evalSubset);
         var wideSetup = narrowSetup with { Model = wide };
 

@@ -42,16 +42,16 @@ public sealed class FigureF : Figure
     {
         const int d = 40;
         const double delta = 0.8;
-        var widths = context.Pick(new[] { 4, 32 }, new[] { 4, 40, 200 }, new[] { 10, 40, 160, 800, 3200 });
-        long nTrain = context.Pick(300L, 600L, 20000L);
-        long nTest = context.Pick(300L, 1000L, 10000L);
-        double eps = context.Pick(0.01, 0.01, 0.002);
-        double time = context.Pick(1.5, 8.0, 40.0);
-        int seeds = context.Pick(1, 1, 4);
+        var widths = context.Pick(new[] { 4, 32 }, new[] { 4, 40, 200 }, new[] { 10, 40, 160, 800 }, new[] { 10, 40, 160, 800, 3200 });
+        long nTrain = context.Pick(300L, 600L, 4000L, 20000L);
+        long nTest = context.Pick(300L, 1000L, 2000L, 10000L);
+        double eps = context.Pick(0.01, 0.01, 0.005, 0.002);
+        double time = context.Pick(1.5, 8.0, 20.0, 40.0);
+        int seeds = context.Pick(1, 1, 2, 4);
         // theta = eps / B: the large-noise SGD uses B = 1, the small-noise one B = 16.
         var batches = context.Pick(new[] { 1, 16 }, new[] { 1, 16 }, new[] { 1, 16 });
         long steps = (long)Math.Round(time / eps);
-        int evals = context.Pick(10, 40, 100);
+        int evals = context.Pick(10, 40, 60, 100);
 
         var spec = string.Create(CultureInfo.InvariantCulture, $"synthetic:meanfield:d={d},delta={delta},n={nTrain},ntest={nTest},seed={context.Seed}");
         using var raw = SyntheticData.Create(spec);

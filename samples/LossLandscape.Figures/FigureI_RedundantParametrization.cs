@@ -26,7 +26,7 @@ public sealed class FigureI : Figure
     public override FigureOutcome Run(FigureContext context)
     {
         context.DataName = "exact functions";
-        int n = context.Pick(21, 101, 201);
+        int n = context.Pick(21, 101, 201, 201);
         const double range = 2.0;
         var w = Enumerable.Range(0, n).Select(i => -range + 2 * range * i / (n - 1)).ToArray();
         var f = w.Select(x => x * x).ToArray();

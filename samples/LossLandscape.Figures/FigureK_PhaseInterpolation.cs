@@ -55,7 +55,7 @@ public sealed class FigureK : Figure
         TwoPhaseTraining.Load(model, TwoPhaseTraining.FinalModel(dir));
         using var sb = ModelPoint.Capture(space);
 
-        var alphas = Alphas.Linspace(-1, 2, context.Pick(13, 19, 61));
+        var alphas = Alphas.Linspace(-1, 2, context.Pick(13, 19, 31, 61));
         var probe = new LandscapeProbe(model, data.Train, data.Test, new ProbeOptions { ChunkSize = 500 });
         var line = probe.Interpolate(lb, sb, alphas);
         var normLine = probe.Interpolate(lb, sb, alphas, normPreserving: true);

@@ -35,16 +35,16 @@ public sealed class FigureO : Figure
     /// <inheritdoc />
     public override FigureOutcome Run(FigureContext context)
     {
-        string model = context.Pick("mlp:784-16-10", "mlp:784-32-10", "mlp:784-500-300-10");
-        long trainCount = context.Pick(500L, 2000L, 60000L);
-        long steps = context.Pick(200L, 1000L, 20000L);
-        long curvatureExamples = context.Pick(100L, 500L, 5000L);
-        int top = context.Pick(5, 12, 40);
-        int densitySteps = context.Pick(15, 40, 90);
-        int probes = context.Pick(1, 2, 10);
+        string model = context.Pick("mlp:784-16-10", "mlp:784-32-10", "mlp:784-128-10", "mlp:784-500-300-10");
+        long trainCount = context.Pick(500L, 2000L, 10000L, 60000L);
+        long steps = context.Pick(200L, 1000L, 4000L, 20000L);
+        long curvatureExamples = context.Pick(100L, 500L, 2000L, 5000L);
+        int top = context.Pick(5, 12, 20, 40);
+        int densitySteps = context.Pick(15, 40, 80, 90);
+        int probes = context.Pick(1, 2, 3, 10);
         var losses = new[] { ("ce", 0.1), ("mse", 0.05), ("hinge", 0.05) };
 
-        using var split = SbLbSupport.LoadSubsets(context, "mnist", trainCount, context.Pick(300L, 1000L, 10000L));
+        using var split = SbLbSupport.LoadSubsets(context, "mnist", trainCount, context.Pick(300L, 1000L, 2000L, 10000L));
         using var data = new TrainingRun(model, new TrainingOptions()).PrepareData(split, context.Device);
         var rows = new List<IReadOnlyList<object>>();
         var densityRows = new List<IReadOnlyList<object>>();
@@ -72,7 +72,7 @@ public sealed class FigureO : Figure
             };
             var eig = new Dictionary<string, EigenResult>();
             var dens = new Dictionary<string, SpectralDensityResult>();
-            int maxIt = Math.Max(2 * top + 20, context.Pick(25, 50, 150));
+            int maxIt = Math.Max(2 * top + 20, context.Pick(25, 50, 80, 150));
             foreach (var (opName, op) in ops)
             {
                 bool g0 = opName == "G" && name == "hinge";
