@@ -11,7 +11,9 @@ namespace LossLandscape.Figures;
 /// <param name="Observed">What was measured ("train loss of resnet56 = 0.213").</param>
 public sealed record Precondition(string Requirement, bool Met, string Observed)
 {
-    private static string F(double v) => v.ToString("G4", CultureInfo.InvariantCulture);
+    /// <summary>Whole numbers (counts) as they are, others to 4 significant digits.</summary>
+    private static string F(double v) =>
+        Math.Abs(v) < 1e12 && v == Math.Round(v) ? v.ToString("0", CultureInfo.InvariantCulture) : v.ToString("G4", CultureInfo.InvariantCulture);
 
     /// <summary>Met when <paramref name="value"/> &lt;= <paramref name="limit"/> (NaN never meets it).</summary>
     public static Precondition AtMost(string quantity, double value, double limit) =>

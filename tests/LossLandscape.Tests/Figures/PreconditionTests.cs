@@ -16,6 +16,8 @@ public class PreconditionTests
         var p = Precondition.AtMost("train loss of resnet56-noshort", 2.18, 0.5);
         p.Requirement.Should().Be("train loss of resnet56-noshort <= 0.5");
         p.Observed.Should().Be("train loss of resnet56-noshort = 2.18");
+        Precondition.AtLeast("test examples", 10000, 5000).Observed.Should().Be("test examples = 10000", "counts are written whole");
+        Precondition.AtMost("train loss", 0.123456, 0.5).Observed.Should().Be("train loss = 0.1235");
     }
 
     [Fact]
