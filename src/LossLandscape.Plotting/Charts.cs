@@ -94,10 +94,11 @@ public static class Charts
     }
 
     /// <summary>
-    /// The corner of the plot where a legend of <paramref name="entries"/> lines hides the fewest drawn points (x
-    /// scaled to the data's range, y to the range of the point's own axis, left or right); upper right on a tie.
+    /// The corner of the plot where a legend of <paramref name="entries"/> lines hides no drawn point (x scaled to the
+    /// data's range, y to the range of the point's own axis, left or right); upper right when several do; null when
+    /// every corner would hide one (the legend then goes outside the data area).
     /// </summary>
-    internal static Alignment LegendCorner(IReadOnlyList<(double X, double Y, bool Right)> points, int entries)
+    internal static Alignment? LegendCorner(IReadOnlyList<(double X, double Y, bool Right)> points, int entries)
     {
         if (points.Count == 0) return Alignment.UpperRight;
         double xLo = points.Min(p => p.X), xHi = points.Max(p => p.X);
@@ -123,7 +124,9 @@ public static class Charts
                 return (onRight ? x >= 1 - width : x <= width) && (upper ? y >= 1 - height : y <= height);
             });
         }
-        return corners.OrderBy(Hidden).First(); // OrderBy is stable: upper right wins a tie
+        foreach (var corner in corners)
+            if (Hidden(corner) == 0) return corner; // in order: upper right first
+        return null;
     }
 
     /// <summary>A bar chart, one bar per label, with the value printed above each bar; optional reference marks (the paper's numbers).</summary>
@@ -331,12 +334,15 @@ public static class Charts
         return linear;
     }
 
-    private static void Finish(Plot plt, ChartOptions o, bool legend, Alignment corner = Alignment.UpperRight)
+    private static void Finish(Plot plt, ChartOptions o, bool legend, Alignment? corner = Alignment.UpperRight)
     {
         plt.Title(o.Title);
         if (o.XLabel.Length > 0) plt.XLabel(o.XLabel);
         if (o.YLabel.Length > 0) plt.YLabel(o.YLabel);
-        if (legend) plt.ShowLegend(corner);
+        if (!legend) return;
+        // Inside the data area only where it hides nothing; else beside it, below the plot.
+        if (corner is Alignment inside) plt.ShowLegend(inside);
+        else plt.ShowLegend(Edge.Bottom);
     }
 
     private static void SaveAll(Plot plt, ChartOptions o, string[] paths)
