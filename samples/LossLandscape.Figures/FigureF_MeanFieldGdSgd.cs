@@ -42,16 +42,16 @@ public sealed class FigureF : Figure
     {
         const int d = 40;
         const double delta = 0.8;
-        var widths = context.Pick(new[] { 4, 32 }, new[] { 4, 40, 200 }, new[] { 10, 40, 160, 800, 3200 });
-        long nTrain = context.Pick(300L, 600L, 20000L);
-        long nTest = context.Pick(300L, 1000L, 10000L);
-        double eps = context.Pick(0.01, 0.01, 0.002);
-        double time = context.Pick(1.5, 8.0, 40.0);
-        int seeds = context.Pick(1, 1, 4);
+        var widths = context.Pick(new[] { 4, 32 }, new[] { 4, 40, 200 }, new[] { 10, 40, 160, 800 }, new[] { 10, 40, 160, 800, 3200 });
+        long nTrain = context.Pick(300L, 600L, 4000L, 20000L);
+        long nTest = context.Pick(300L, 1000L, 2000L, 10000L);
+        double eps = context.Pick(0.01, 0.01, 0.005, 0.002);
+        double time = context.Pick(1.5, 8.0, 20.0, 40.0);
+        int seeds = context.Pick(1, 1, 2, 4);
         // theta = eps / B: the large-noise SGD uses B = 1, the small-noise one B = 16.
         var batches = context.Pick(new[] { 1, 16 }, new[] { 1, 16 }, new[] { 1, 16 });
         long steps = (long)Math.Round(time / eps);
-        int evals = context.Pick(10, 40, 100);
+        int evals = context.Pick(10, 40, 60, 100);
 
         var spec = string.Create(CultureInfo.InvariantCulture, $"synthetic:meanfield:d={d},delta={delta},n={nTrain},ntest={nTest},seed={context.Seed}");
         using var raw = SyntheticData.Create(spec);
@@ -64,6 +64,7 @@ public sealed class FigureF : Figure
         var gaps = new Dictionary<(int N, int B), double>();
         var finals = new Dictionary<(int N, string Method), double>();
         var scaledGaps = new Dictionary<int, (int B, double Gap)>();
+        var gdStart = new Dictionary<int, double>();
         for (int wi = 0; wi < widths.Length; wi++)
         {
             int n = widths[wi];
@@ -86,6 +87,7 @@ public sealed class FigureF : Figure
             }
             series.Add(new Series($"GD, N={n}", gdCurve.Select(p => p.T).ToArray(), gdCurve.Select(p => p.Risk).ToArray(), Color: wi));
             finals[(n, "GD")] = gdCurve[^1].Risk;
+            gdStart[n] = gdCurve[0].Risk;
             // Three SGD noise levels: theta = eps (B = 1), eps / 16 (B = 16), and theta = 4 eps / N (B = N / 4), the scaling
             // under which Rotskoff and Vanden-Eijnden's SGD fluctuations vanish as N grows.
             foreach (int b in batches.Append(Math.Max(1, n / 4)).Distinct())
@@ -149,7 +151,15 @@ public sealed class FigureF : Figure
         };
         foreach (int n in widths)
             numbers.Add((string.Create(inv, $"final test risk N={n}: GD / SGD B={batches[0]}"), string.Create(inv, $"{finals[(n, "GD")]:F4} / {finals[(n, $"SGD B={batches[0]}")]:F4}"), null));
-        return new FigureOutcome(claim, "the GD-SGD risk gap shrinks as theta = eps / B shrinks (at every N), and as N grows when theta shrinks with N (B = N/4)", numbers);
+        // A trend in N needs at least three widths over a decade, and GD must have learned (risk at most half its start).
+        var gdLearned = widths.Select(w => ($"N={w}", finals[(w, "GD")] / gdStart[w]));
+        return new FigureOutcome(claim, "the GD-SGD risk gap shrinks as theta = eps / B shrinks (at every N), and as N grows when theta shrinks with N (B = N/4)", numbers,
+            new[]
+            {
+                Precondition.AtLeast("widths N", widths.Length, 3),
+                Precondition.AtLeast("largest / smallest width", (double)widths[^1] / widths[0], 10),
+                Precondition.AllAtMost("GD final / initial test risk", gdLearned, 0.5),
+            });
     }
 
     /// <summary>The data set with a constant coordinate 1 appended to every input: [P, d] becomes [P, d + 1].</summary>

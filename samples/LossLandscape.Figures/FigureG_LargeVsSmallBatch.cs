@@ -38,19 +38,19 @@ public sealed class FigureG : Figure
     /// <inheritdoc />
     public override FigureOutcome Run(FigureContext context)
     {
-        long train = context.Pick(1000L, 4000L, 50000L);
+        long train = context.Pick(1000L, 4000L, 10000L, 50000L);
         var setup = new SbLbSetup(
-            Model: context.Pick("mlp:784-32-10", "mlp:784-64-10", "alexnet-c1"),
+            Model: context.Pick("mlp:784-32-10", "mlp:784-64-10", "mlp:784-500-300-10", "alexnet-c1"),
             TrainExamples: train,
-            TestExamples: context.Pick(500L, 2000L, 10000L),
-            SmallBatch: context.Pick(16, 32, 256),
+            TestExamples: context.Pick(500L, 2000L, 5000L, 10000L),
+            SmallBatch: context.Pick(16, 32, 32, 256),
             LargeBatch: (int)(train / 10),
-            LearningRate: context.Pick(0.1, 0.1, 0.01),
-            Steps: context.Pick(300L, 1500L, 40000L),
+            LearningRate: context.Pick(0.1, 0.1, 0.1, 0.01),
+            Steps: context.Pick(300L, 1500L, 2000L, 40000L),
             Momentum: context.Pick(0.0, 0.0, 0.9));
         var epsilons = new[] { 1e-3, 5e-4 };
         int ascentSteps = context.Pick(10, 20, 20);
-        long curvatureExamples = context.Pick(500L, 1000L, 5000L);
+        long curvatureExamples = context.Pick(500L, 1000L, 2000L, 5000L);
 
         using var split = SbLbSupport.LoadSubsets(context, "cifar10", setup);
         using var data = new TrainingRun(setup.Model, new TrainingOptions()).PrepareData(split, context.Device);
@@ -114,6 +114,12 @@ public sealed class FigureG : Figure
                     ("sharpness eps=1e-3 SB / LB", string.Create(inv, $"{Sharp("SB", 1e-3):G4} / {Sharp("LB", 1e-3):G4}"), "C1: 28.58 / 707.23 (approx.)"),
                     ("sharpness eps=5e-4 SB / LB", string.Create(inv, $"{Sharp("SB", 5e-4):G4} / {Sharp("LB", 5e-4):G4}"), "LB larger"),
                     ("top Hessian eigenvalue SB / LB", string.Create(inv, $"{tops["SB"]:G4} / {tops["LB"]:G4}"), null),
+                },
+                // Keskar compares minimizers of similar training error: both trained, to comparable training loss.
+                new[]
+                {
+                    Precondition.AllAtLeast("train accuracy (%)", new[] { ("SB", 100 * (sbF.TrainAccuracy ?? double.NaN)), ("LB", 100 * (lbF.TrainAccuracy ?? double.NaN)) }, 95),
+                    Precondition.Comparable("train loss", "SB", sbF.TrainLoss ?? double.NaN, "LB", lbF.TrainLoss ?? double.NaN),
                 });
         }
     }

@@ -38,15 +38,15 @@ public sealed class FigureH : Figure
     public override FigureOutcome Run(FigureContext context)
     {
         var setup = new SbLbSetup(
-            Model: context.Pick("mlp:784-32-10", "mlp:784-64-10", "mlp:784-500-300-10"),
-            TrainExamples: context.Pick(1000L, 4000L, 60000L),
-            TestExamples: context.Pick(500L, 2000L, 10000L),
-            SmallBatch: context.Pick(16, 32, 64),
-            LargeBatch: context.Pick(200, 500, 6000),
+            Model: context.Pick("mlp:784-32-10", "mlp:784-64-10", "mlp:784-500-300-10", "mlp:784-500-300-10"),
+            TrainExamples: context.Pick(1000L, 4000L, 20000L, 60000L),
+            TestExamples: context.Pick(500L, 2000L, 5000L, 10000L),
+            SmallBatch: context.Pick(16, 32, 64, 64),
+            LargeBatch: context.Pick(200, 500, 1000, 6000),
             LearningRate: 0.1,
-            Steps: context.Pick(200L, 1200L, 20000L));
-        int top = context.Pick(14, 30, 40);
-        long curvatureExamples = context.Pick(500L, 1000L, 5000L);
+            Steps: context.Pick(200L, 1200L, 2000L, 20000L));
+        int top = context.Pick(14, 30, 40, 40);
+        long curvatureExamples = context.Pick(500L, 1000L, 2000L, 5000L);
 
         using var split = SbLbSupport.LoadSubsets(context, "mnist", setup);
         using var data = new TrainingRun(setup.Model, new TrainingOptions()).PrepareData(split, context.Device);
@@ -56,7 +56,7 @@ public sealed class FigureH : Figure
         {
             var loss = new CrossEntropyLoss();
             var opts = new CurvatureOptions(BatchSize: curvatureExamples, Subset: curvatureExamples);
-            var lanczos = new LanczosOptions(Top: top, Tolerance: 1e-4, MaxIterations: Math.Max(2 * top + 20, context.Pick(40, 80, 120)), Seed: context.Seed);
+            var lanczos = new LanczosOptions(Top: top, Tolerance: 1e-4, MaxIterations: Math.Max(2 * top + 20, context.Pick(40, 80, 120, 120)), Seed: context.Seed);
             var sbEig = Lanczos.Run(new HessianOperator(sb.Model, loss, data.Train, opts), lanczos);
             var lbEig = Lanczos.Run(new HessianOperator(lb.Model, loss, data.Train, opts), lanczos);
             context.Log(string.Create(CultureInfo.InvariantCulture, $"top eigenvalue SB {sbEig.Eigenvalues[0]:G4}, LB {lbEig.Eigenvalues[0]:G4} ({sbEig.Iterations} and {lbEig.Iterations} Lanczos steps)"));
@@ -95,6 +95,14 @@ public sealed class FigureH : Figure
                     ("outliers above the threshold SB / LB", string.Create(inv, $"{outliers} / {lbOutliers} (threshold {threshold:G3})"), $"about the number of classes ({data.Train.NumClasses})"),
                     ("train / test accuracy SB", SbLbSupport.Accuracies(sb), null),
                     ("train / test accuracy LB", SbLbSupport.Accuracies(lb), null),
+                },
+                // Sagun compares the Hessians of two trained solutions of comparable loss (the outliers scale with the loss
+                // for cross-entropy), with the top eigenvalues resolved.
+                new[]
+                {
+                    Precondition.AllAtLeast("train accuracy (%)", new[] { ("SB", 100 * (SbLbSupport.Final(sb).TrainAccuracy ?? double.NaN)), ("LB", 100 * (SbLbSupport.Final(lb).TrainAccuracy ?? double.NaN)) }, 90),
+                    Precondition.Comparable("train loss", "SB", SbLbSupport.Final(sb).TrainLoss ?? double.NaN, "LB", SbLbSupport.Final(lb).TrainLoss ?? double.NaN),
+                    Precondition.AllAtMost("residual of the top Ritz pair / its eigenvalue", new[] { ("SB", sbEig.Residuals[0] / sbEig.Eigenvalues[0]), ("LB", lbEig.Residuals[0] / lbEig.Eigenvalues[0]) }, 0.01),
                 });
         }
     }

@@ -26,7 +26,7 @@ public sealed class FigureI : Figure
     public override FigureOutcome Run(FigureContext context)
     {
         context.DataName = "exact functions";
-        int n = context.Pick(21, 101, 201);
+        int n = context.Pick(21, 101, 201, 201);
         const double range = 2.0;
         var w = Enumerable.Range(0, n).Select(i => -range + 2 * range * i / (n - 1)).ToArray();
         var f = w.Select(x => x * x).ToArray();
@@ -69,7 +69,9 @@ public sealed class FigureI : Figure
                 ("grid points with loss < 1e-3: (w1 w2)^2", gMinima.ToString(System.Globalization.CultureInfo.InvariantCulture), "a valley along both axes"),
                 ("f''(0) for w^2", fCurv.ToString("F4", System.Globalization.CultureInfo.InvariantCulture), "2"),
                 ("Hessian eigenvalues of (w1 w2)^2 at (1, 0)", $"{gEig.Min:F4}, {gEig.Max:F4}", "0 (along the valley), 2"),
-            });
+            },
+            // The valley is a count of grid points: it needs a grid that resolves it.
+            new[] { Precondition.AtLeast("grid points per axis", n, 21) });
     }
 
     private static double SecondDerivative(Func<double, double> f, double x, double h = 1e-4) => (f(x + h) - 2 * f(x) + f(x - h)) / (h * h);

@@ -70,6 +70,7 @@ public sealed class FigureJ : Figure
         double rise = peak - atSwitch.TrainLoss!.Value, fall = peak - end.TrainLoss!.Value;
         bool finalBelowSwitch = end.TrainLoss!.Value < atSwitch.TrainLoss!.Value;
         var claim = rise > 0 && fall > 0 && finalBelowSwitch;
+        double plateau = TwoPhaseTraining.LargeBatchPlateau(h, s);
 
         context.WriteJson("summary.json", new
         {
@@ -99,6 +100,14 @@ public sealed class FigureJ : Figure
                 ("train loss at the switch -> peak after it -> final", $"{atSwitch.TrainLoss:F3} -> {peak:F3} -> {end.TrainLoss:F3}", "rises after the switch, then falls"),
                 ("train / test accuracy at the switch", $"{atSwitch.TrainAccuracy:P1} / {atSwitch.TestAccuracy:P1}", null),
                 ("train / test accuracy at the end", $"{end.TrainAccuracy:P1} / {end.TestAccuracy:P1}", "train ~100%, test well below"),
+                ("train loss drop over the last quarter of the LB phase", plateau.ToString("F3", inv), "a plateau (the slide switches there)"),
+            },
+            // The slide switches once the large-batch phase has plateaued: the rise after the switch is then the small
+            // batch's doing, not the end of a descent still under way.
+            new[]
+            {
+                Precondition.AtMost("train loss drop over the last quarter of the LB phase", plateau, 0.05),
+                Precondition.AtLeast("measurements after the switch", after.Count, 10),
             });
     }
 }
@@ -130,9 +139,10 @@ internal static class TwoPhaseTraining
     /// </summary>
     public static TwoPhaseSetup Setup(FigureContext context)
     {
-        var (model, train, test, down) = context.Pick(("mlp:196-32-10", 512, 256, 2), ("alexnet-bare", 1000, 500, 2), ("alexnet-bare", 50000, 10000, 1));
-        var (lb, sb) = context.Pick((256, 16), (500, 50), (512, 32));
-        var (switchAt, steps, every) = context.Pick((30L, 150L, 10L), (150L, 350L, 10L), (25_000L, 50_000L, 100L));
+        // Medium: the bare AlexNet on 5000 pooled images, the LB phase 150 epochs long so that it plateaus before the switch.
+        var (model, train, test, down) = context.Pick(("mlp:196-32-10", 512, 256, 2), ("alexnet-bare", 1000, 500, 2), ("alexnet-bare", 5000, 2000, 2), ("alexnet-bare", 50000, 10000, 1));
+        var (lb, sb) = context.Pick((256, 16), (500, 50), (500, 50), (512, 32));
+        var (switchAt, steps, every) = context.Pick((30L, 150L, 10L), (150L, 350L, 10L), (1500L, 3000L, 30L), (25_000L, 50_000L, 100L));
         var options = new TrainingRun(model, new TrainingOptions
         {
             Loss = new CrossEntropyLoss(),
@@ -155,6 +165,20 @@ internal static class TwoPhaseTraining
         using var split = context.LoadData("cifar10");
         using var small = setup.Downsample > 1 ? FigureData.Downsample(context, split, setup.Downsample) : null;
         return FigureData.Prepare(context, small ?? split, setup.TrainCount, setup.TestCount, setup.Options);
+    }
+
+    /// <summary>
+    /// How far the large-batch phase still was from a plateau at the switch <paramref name="switchAt"/>: the drop
+    /// L(3S/4) - L(S) of the training loss over the phase's last quarter (each L the nearest measurement at or before
+    /// the step; absolute, so that a loss near zero that halves still counts as a plateau).
+    /// </summary>
+    public static double LargeBatchPlateau(IReadOnlyList<TrainingRecord> history, long switchAt)
+    {
+        var measured = history.Where(r => r.TrainLoss is not null && r.Step <= switchAt).ToList();
+        if (measured.Count == 0) return double.NaN;
+        double atSwitch = measured[^1].TrainLoss!.Value;
+        var quarter = measured.LastOrDefault(r => r.Step <= switchAt * 3 / 4) ?? measured[0];
+        return quarter.TrainLoss!.Value - atSwitch;
     }
 
     /// <summary>The LB end point (checkpoint at the switch step) in a run folder.</summary>

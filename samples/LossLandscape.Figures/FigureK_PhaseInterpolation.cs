@@ -55,7 +55,7 @@ public sealed class FigureK : Figure
         TwoPhaseTraining.Load(model, TwoPhaseTraining.FinalModel(dir));
         using var sb = ModelPoint.Capture(space);
 
-        var alphas = Alphas.Linspace(-1, 2, context.Pick(13, 19, 61));
+        var alphas = Alphas.Linspace(-1, 2, context.Pick(13, 19, 31, 61));
         var probe = new LandscapeProbe(model, data.Train, data.Test, new ProbeOptions { ChunkSize = 500 });
         var line = probe.Interpolate(lb, sb, alphas);
         var normLine = probe.Interpolate(lb, sb, alphas, normPreserving: true);
@@ -105,6 +105,12 @@ public sealed class FigureK : Figure
                 ("barrier on [0, 1] (max loss - higher end point)", $"{barrier:F4} (tolerance {tol:F3}; norm-preserving {npBarrier:F4})", "none"),
                 ("train / test accuracy at LB and SB", $"{at(0).Accuracy:P1} / {at(0).TestAccuracy:P1} and {at(1).Accuracy:P1} / {at(1).TestAccuracy:P1}", null),
                 ("|theta_LB|, |theta_SB|", $"{line.NormA:F2}, {line.NormB:F2}", null),
+            },
+            // The line joins two trained points (the LB end after its plateau, the SB end), resolved on [0, 1].
+            new[]
+            {
+                Precondition.AllAtMost("train loss at the end point", new[] { ("LB", at(0).Loss), ("SB", at(1).Loss) }, 0.5),
+                Precondition.AtLeast("points on [0, 1]", line.Points.Count(p => p.Alpha >= 0 && p.Alpha <= 1), 5),
             });
     }
 

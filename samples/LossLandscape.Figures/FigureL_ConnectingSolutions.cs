@@ -36,11 +36,12 @@ public sealed partial class FigureL : Figure
         var (model, trainCount, testCount, probeTrain, probeTest) = context.Pick(
             ("mlp:784-16-16-10", 400L, 200L, 400L, 200L),
             ("mlp:784-32-32-10", 2000L, 1000L, 2000L, 1000L),
+            ("mlp:784-128-128-10", 10000L, 2000L, 5000L, 2000L),
             ("resnet20", 50000L, 10000L, 5000L, 2000L));
         var options = new TrainingRun(model, new TrainingOptions
         {
-            BatchSize = context.Pick(32, 64, 128),
-            Steps = context.Pick(250L, 1200L, 64000L),
+            BatchSize = context.Pick(32, 64, 64, 128),
+            Steps = context.Pick(250L, 1200L, 4000L, 64000L),
             LearningRate = context.Pick(0.05, 0.05, 0.1),
             Momentum = 0.9,
             WeightDecay = context.Pick(0.0, 0.0, 5e-4),
@@ -60,11 +61,11 @@ public sealed partial class FigureL : Figure
         using var evalTest = probeTest < data.Test!.Count ? data.Test.BalancedSubset(probeTest, context.Seed + 3) : data.Test.Take(data.Test.Count);
         var probe = new LandscapeProbe(first.Model, evalTrain, evalTest, new ProbeOptions { ChunkSize = 1000 });
 
-        var points = context.Pick(11, 21, 41);
+        var points = context.Pick(11, 21, 31, 41);
         using var bezier = PathFinder.Connect(probe, a, b, new PathOptions
         {
             Method = PathMethod.Bezier,
-            Steps = context.Pick(150, 800, 8000),
+            Steps = context.Pick(150, 800, 2000, 8000),
             LearningRate = context.Pick(0.01, 0.005, 0.005),
             BatchSize = context.Pick(64L, 128L, 128L),
             EvaluationPoints = points,
@@ -73,10 +74,10 @@ public sealed partial class FigureL : Figure
         using var chain = PathFinder.Connect(probe, a, b, new PathOptions
         {
             Method = PathMethod.String,
-            Steps = context.Pick(60, 150, 2000),
+            Steps = context.Pick(60, 150, 400, 2000),
             LearningRate = context.Pick(0.05, 0.05, 0.05),
             BatchSize = context.Pick(64L, 128L, 128L),
-            Images = context.Pick(4, 6, 12),
+            Images = context.Pick(4, 6, 8, 12),
             EvaluationPoints = points,
             Seed = (int)context.Seed,
         });
@@ -144,6 +145,13 @@ public sealed partial class FigureL : Figure
                 ("best path barrier / line barrier", (best / bezier.LineBarrier).ToString("P1", inv), "near 0"),
                 ("max test loss: line vs Bezier", $"{bezier.Line.Max(p => p.TestLoss ?? double.NaN):F3} vs {bezier.Path.Max(p => p.TestLoss ?? double.NaN):F3}", null),
                 ("higher end loss", ends.ToString("F4", inv), null),
-            }.Concat(AutoNebRows(autoneb)).ToArray());
+            }.Concat(AutoNebRows(autoneb)).ToArray(),
+            // A barrier between two minima means something only when both ends are trained to comparable loss.
+            new[]
+            {
+                Precondition.AllAtMost("end point train loss", new[] { ("seed a", bezier.Line[0].Loss), ("seed b", bezier.Line[^1].Loss) }, 0.5),
+                Precondition.Comparable("end point train loss", "seed a", bezier.Line[0].Loss, "seed b", bezier.Line[^1].Loss),
+                Precondition.AtLeast("evaluation points on each path", points, 11),
+            });
     }
 }

@@ -48,13 +48,13 @@ public sealed class FigureM : Figure
     public override FigureOutcome Run(FigureContext context)
     {
         using var loaded = context.LoadData("cifar10");
-        long n = context.Pick(300L, 1000L, loaded.Train.Count);
-        string spec = context.Pick("mlp:784-32-10", "mlp:784-100-10", "alexnet-bare");
+        long n = context.Pick(300L, 1000L, 3000L, loaded.Train.Count);
+        string spec = context.Pick("mlp:784-32-10", "mlp:784-100-10", "mlp:784-256-10", "alexnet-bare");
         double lr = context.Pick(0.1, 0.1, 0.01);
         int batch = context.Pick(50, 50, 100);
-        int steps = context.Pick(80, 300, 2000);
-        int segmentEvery = context.Pick(4, 5, 20);
-        int noiseBatches = context.Pick(20, 50, 100);
+        int steps = context.Pick(80, 300, 1000, 2000);
+        int segmentEvery = context.Pick(4, 5, 10, 20);
+        int noiseBatches = context.Pick(20, 50, 100, 100);
         long chunk = context.Pick(1000L, 1000L, 2500L);
         var device = context.Device;
         using var train = (n < loaded.Train.Count ? loaded.Train.BalancedSubset(n, context.Seed) : loaded.Train.Take(loaded.Train.Count)).To(device, ScalarType.Float32);
@@ -234,6 +234,13 @@ public sealed class FigureM : Figure
                 ("fraction of steps that raise the loss: SGD / noisy GD / GD", $"{F(s0.fractionOfStepsRaisingLoss)} / {F(s1.fractionOfStepsRaisingLoss)} / {F(stats[2].fractionOfStepsRaisingLoss)}", null),
                 ("segments whose loss dips below both ends (valley crossings): SGD / noisy GD / GD", $"{F(s0.valleyCrossingFraction)} / {F(s1.valleyCrossingFraction)} / {F(stats[2].valleyCrossingFraction)}", "SGD bounces between valley walls"),
                 ("ratios noisy GD / SGD: distance from start, first step; SGD / noisy GD: late loss, distance travelled", $"{F(fromStartRatio)}, {F(firstStepRatio)}; {F(lateLossRatio)}, {F(travelledRatio)}", null),
+            },
+            // Xing et al.'s comparison is at matched noise (first steps of equal size) over a walk long enough to count.
+            new[]
+            {
+                Precondition.AtLeast("first step norm, noisy GD / SGD", firstStepRatio, 0.8),
+                Precondition.AtMost("first step norm, noisy GD / SGD", firstStepRatio, 1.25),
+                Precondition.AtLeast("steps", steps, 100),
             });
     }
 }

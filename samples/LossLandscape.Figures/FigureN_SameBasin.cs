@@ -42,9 +42,9 @@ public sealed partial class FigureN : Figure
     /// <inheritdoc />
     public override FigureOutcome Run(FigureContext context)
     {
-        var (hidden, trainCount, testCount) = context.Pick((32, 500L, 300L), (64, 1500L, 1000L), (500, 60000L, 10000L));
+        var (hidden, trainCount, testCount) = context.Pick((32, 500L, 300L), (64, 1500L, 1000L), (256, 10000L, 2000L), (500, 60000L, 10000L));
         string model = context.Preset == Preset.Full ? "mlp:784-500-300-10" : $"mlp:784-{hidden}-10";
-        long steps = context.Pick(120L, 400L, 20000L);
+        long steps = context.Pick(120L, 400L, 3000L, 20000L);
         var sgd = new TrainingRun(model, new TrainingOptions
         {
             BatchSize = 64,
@@ -55,7 +55,7 @@ public sealed partial class FigureN : Figure
         var solutions = new[]
         {
             new Solution("SGD", sgd),
-            new Solution("GD", sgd.With(o => o with { FullBatch = true, Steps = context.Pick(60L, 100L, 5000L), LearningRate = 0.5 })),
+            new Solution("GD", sgd.With(o => o with { FullBatch = true, Steps = context.Pick(60L, 100L, 500L, 5000L), LearningRate = 0.5 })),
             new Solution("momentum", sgd.With(o => o with { Momentum = 0.9, LearningRate = 0.01 })),
             new Solution("no preproc.", sgd with { Preprocessing = false }),
             new Solution("MSE", sgd.With(o => o with { Loss = new SquaredErrorLoss(), LearningRate = 0.02 })),
@@ -82,7 +82,7 @@ public sealed partial class FigureN : Figure
         }
 
         int n = solutions.Length;
-        var alphas = Alphas.Linspace(0, 1, context.Pick(9, 11, 21));
+        var alphas = Alphas.Linspace(0, 1, context.Pick(9, 11, 21, 21));
         var probe = new LandscapeProbe(probeModel, raw.Train, raw.Test, new ProbeOptions { ChunkSize = 2000 }, space);
         var testErr = new double[n, n];
         var trainErr = new double[n, n];
@@ -118,7 +118,7 @@ public sealed partial class FigureN : Figure
             context.PathOf("barrier-matrix-ce.png"), context.PathOf("barrier-matrix-ce.svg"));
 
         // Width sweep: barrier between two seeds vs the number of parameters.
-        var widths = context.Pick(new[] { 2, 64 }, new[] { 2, 8, 32, 128 }, new[] { 2, 4, 8, 16, 32, 64, 128, 512, 2048 });
+        var widths = context.Pick(new[] { 2, 64 }, new[] { 2, 8, 32, 128 }, new[] { 2, 8, 32, 128, 512 }, new[] { 2, 4, 8, 16, 32, 64, 128, 512, 2048 });
         var sweep = new List<(int Width, long Parameters, double Ce, double TrainErr, double TestErr, double EndLoss)>();
         var alignedSweep = new List<(double Ce, double TestErr)>();
         foreach (var w in widths)
@@ -184,7 +184,15 @@ public sealed partial class FigureN : Figure
                 ("test-error barrier between two SGD seeds", (100 * seedBarrier).ToString("F2", inv) + " pp", null),
                 ("max test-error barrier, same init (pair)", MaxPair(testErr, labels, other), null),
                 ("CE barrier between seeds by width h (M)", string.Join(", ", sweep.Select(s => $"{s.Width} ({s.Parameters}): {s.Ce:F3}")), "barriers of order 1/M (Freeman & Bruna), vanishing for large M"),
-            }.Concat(alignment.Rows).ToArray());
+            }.Concat(alignment.Rows).ToArray(),
+            // Barriers between solutions mean something when the solutions are trained; a trend in M needs a sweep
+            // over more than two orders of magnitude of the width.
+            new[]
+            {
+                Precondition.AllAtLeast("train accuracy (%)", labels.Select((l, i) => (l, 100 * endpoints[i].Accuracy)), 80),
+                Precondition.AtLeast("widest / narrowest hidden width", (double)widths[^1] / widths[0], 16),
+                Precondition.AtLeast("points on each line", alphas.Length, 11),
+            });
     }
 
     /// <summary>max_a v(a) - max(v(first), v(last)) over a line's values.</summary>

@@ -37,22 +37,23 @@ public sealed class FigureP : Figure
     /// <inheritdoc />
     public override FigureOutcome Run(FigureContext context)
     {
-        var depth = context.Pick(8, 56, 56);
-        var (trainCount, testCount, down) = context.Pick((128L, 32L, 2), (600L, 100L, 2), (50000L, 10000L, 1));
+        var depth = context.Pick(8, 56, 56, 56);
+        // Medium: both ResNet-56s trained long enough to reach comparable training loss, a 31x31 grid.
+        var (trainCount, testCount, down) = context.Pick((128L, 32L, 2), (600L, 100L, 2), (20000L, 2000L, 2), (50000L, 10000L, 1));
         var options = new TrainingRun($"resnet{depth}", new TrainingOptions
         {
-            BatchSize = context.Pick(32, 32, 128),
-            Steps = context.Pick(12L, 200L, 117_300L),
-            LearningRate = context.Pick(0.05, 0.05, 0.1),
+            BatchSize = context.Pick(32, 32, 64, 128),
+            Steps = context.Pick(12L, 200L, 1500L, 117_300L),
+            LearningRate = context.Pick(0.05, 0.05, 0.05, 0.1),
             Momentum = 0.9,
-            WeightDecay = context.Pick(0.0, 5e-4, 5e-4),
-            Schedule = ScheduleSpec.Parse(context.Pick("constant", "constant", "step:58650,87975,107525:0.1")),
-            CheckpointEvery = context.Pick(0L, 0L, 5000L),
+            WeightDecay = context.Pick(0.0, 5e-4, 5e-4, 5e-4),
+            Schedule = ScheduleSpec.Parse(context.Pick("constant", "constant", "step:1000,1300:0.1", "step:58650,87975,107525:0.1")),
+            CheckpointEvery = context.Pick(0L, 0L, 250L, 5000L),
             Seed = context.Seed,
         }) { Data = context.Preset == Preset.Full ? "cifar10" : "fashion-mnist", Augment = context.Pick("off", "off", "auto") };
-        int points = context.Pick(5, 9, 51);
+        int points = context.Pick(5, 9, 31, 51);
         var grid = new GridSpec(-1, 1, points, -1, 1, points);
-        long evalCount = context.Pick(48L, 128L, 50000L);
+        long evalCount = context.Pick(48L, 128L, 256L, 50000L);
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
         using var split = context.LoadData("cifar10");
@@ -63,8 +64,8 @@ public sealed class FigureP : Figure
         {
             ChunkSize = 500,
             BatchNorm = BatchNormPolicy.Recompute,
-            RecomputeBatchSize = context.Pick(32L, 64L, 128L),
-            RecomputeBatches = context.Pick(1, 1, 8),
+            RecomputeBatchSize = context.Pick(32L, 64L, 64L, 128L),
+            RecomputeBatches = context.Pick(1, 1, 1, 8),
         };
 
         var surfaces = new List<Surface>();
@@ -78,13 +79,16 @@ public sealed class FigureP : Figure
             using var g = new Generator((ulong)context.Seed + 11);
             using var plane = Directions.FilterNormalizedPlane(space, origin, g);
             var probe = new LandscapeProbe(run.Model, evalSet, null, probeOptions);
-            var scan = probe.ScanPlane(plane, grid);
+            var file = spec.Replace("-", "_", StringComparison.Ordinal);
+            // The scan keeps its finished points in grid-NAME.json(.partial): an interrupted figure resumes the grid.
+            var shard = ResumableShard.Run(probe, plane, grid, ShardSpec.Single, context.PathOf($"grid-{file}.json"));
+            if (shard.State != ShardRunState.Computed) context.Log($"{spec}: grid {shard.State.ToString().ToLowerInvariant()} ({shard.PointsBefore} points from an earlier run)");
+            var scan = GridMerge.Merge(new[] { shard.Shard });
             plane.D1.Dispose();
             plane.D2.Dispose();
             context.Log($"{clock.Elapsed.TotalSeconds:F1} s: {spec} done");
             var (center, rise, nonConvex) = Proxies(scan.Losses);
             surfaces.Add(new Surface(spec, scan, center, rise, nonConvex, run.Result.History[^1].TrainAccuracy ?? double.NaN));
-            var file = spec.Replace("-", "_", StringComparison.Ordinal);
             Charts.Surface(scan.X, scan.Y, scan.Losses,
                 new ChartOptions(context.PlotTitle($"{spec}: filter-normalized plane, {points}x{points}"), "x (d1)", "y (d2)", Width: 800, Height: 700),
                 logColor: true, colorLabel: "train loss", context.PathOf($"surface-{file}.png"), context.PathOf($"surface-{file}.svg"));
@@ -121,6 +125,14 @@ public sealed class FigureP : Figure
                 ("center loss: skip / no skip", $"{skip.Center:F3} / {noSkip.Center:F3}", null),
                 ("edge rise: skip / no skip", $"{skip.EdgeRise:F3} / {noSkip.EdgeRise:F3}", "no-skip much sharper (chaotic at depth 56)"),
                 ("non-convex fraction of the grid: skip / no skip", $"{skip.NonConvexFraction.ToString("P0", inv)} / {noSkip.NonConvexFraction.ToString("P0", inv)}", "~0 with skips, large without (ResNet-56)"),
+            },
+            // Li et al. compare two trained nets of comparable training loss, on a grid fine enough to resolve the surface.
+            new[]
+            {
+                Precondition.AllAtMost("train loss at the center", surfaces.Select(s => (s.Model, s.Center)), 0.5),
+                Precondition.Comparable("train loss at the center", skip.Model, skip.Center, noSkip.Model, noSkip.Center),
+                Precondition.AtLeast("grid points per axis", points, 31),
+                Precondition.AtLeast("examples the loss is measured on", evalSet.Count, 256),
             });
     }
 

@@ -37,8 +37,8 @@ public sealed class FigureQ : Figure
     /// <inheritdoc />
     public override FigureOutcome Run(FigureContext context)
     {
-        string model = context.Pick("mlp:784-16-10", "mlp:784-64-10", "resnet32");
-        long trainCount = context.Pick(500L, 2000L, 50000L);
+        string model = context.Pick("mlp:784-16-10", "mlp:784-64-10", "mlp:784-500-300-10", "resnet32");
+        long trainCount = context.Pick(500L, 2000L, 10000L, 50000L);
         var options = new TrainingRun(model, new TrainingOptions
         {
             Loss = new CrossEntropyLoss(),
@@ -47,16 +47,16 @@ public sealed class FigureQ : Figure
             Momentum = context.Pick(0.0, 0.0, 0.9),
             WeightDecay = context.Pick(0.0, 0.0, 1e-4),
             Schedule = ScheduleSpec.Parse(context.Pick("constant", "constant", "step:32000,48000:0.1")),
-            Steps = context.Pick(300L, 1000L, 64000L),
+            Steps = context.Pick(300L, 1000L, 3000L, 64000L),
             Seed = context.Seed,
             ChunkSize = 1000,
         });
-        long curvatureExamples = context.Pick(200L, 500L, 10000L);
-        int steps = context.Pick(25, 80, 90);
-        int probes = context.Pick(4, 4, 10);
-        int hutchinsonProbes = context.Pick(16, 30, 100);
+        long curvatureExamples = context.Pick(200L, 500L, 2000L, 10000L);
+        int steps = context.Pick(25, 80, 90, 90);
+        int probes = context.Pick(4, 4, 6, 10);
+        int hutchinsonProbes = context.Pick(16, 30, 60, 100);
 
-        using var split = SbLbSupport.LoadSubsets(context, "cifar10", trainCount, context.Pick(300L, 1000L, 10000L));
+        using var split = SbLbSupport.LoadSubsets(context, "cifar10", trainCount, context.Pick(300L, 1000L, 2000L, 10000L));
         using var data = options.PrepareData(split, context.Device);
         using var run = context.Train("model", options, data);
         var op = new HessianOperator(run.Model, new CrossEntropyLoss(), data.Train,
@@ -133,6 +133,13 @@ public sealed class FigureQ : Figure
                 ("trace: SLQ vs independent Hutchinson", string.Create(inv, $"{slq.TraceEstimate:G5} +- {slqStdErr:G3} vs {independent.Trace:G5} +- {independent.StandardError:G3} ({zScore:F2} combined s.e., sd of z^T H z {sd:G3})"), "consistent"),
                 ("mean of the density = trace / n", string.Create(inv, $"{slq.Mean:G5} vs {slq.TraceEstimate / op.Dimension:G5}"), null),
                 ("largest Ritz node vs Lanczos top; smallest node vs Lanczos bottom", string.Create(inv, $"{maxNode:G5} vs {top.Eigenvalues[0]:G5}; {minNode:G4} vs {top.Bottom[0]:G4}"), "bulk near 0, a few outliers, small negative tail"),
+            },
+            // Ghorbani et al.'s setting: 80-100 Lanczos steps, several probes, the Hessian of a trained net.
+            new[]
+            {
+                Precondition.AtLeast("Lanczos steps per probe", steps, 80),
+                Precondition.AtLeast("probes", probes, 4),
+                Precondition.AtLeast("train accuracy (%)", 100 * (run.Result.History[^1].TrainAccuracy ?? double.NaN), 90),
             });
     }
 }

@@ -94,10 +94,11 @@ public static class Charts
     }
 
     /// <summary>
-    /// The corner of the plot where a legend of <paramref name="entries"/> lines hides the fewest drawn points (x
-    /// scaled to the data's range, y to the range of the point's own axis, left or right); upper right on a tie.
+    /// The corner of the plot where a legend of <paramref name="entries"/> lines hides no drawn point (x scaled to the
+    /// data's range, y to the range of the point's own axis, left or right); upper right when several do; null when
+    /// every corner would hide one (the legend then goes outside the data area).
     /// </summary>
-    internal static Alignment LegendCorner(IReadOnlyList<(double X, double Y, bool Right)> points, int entries)
+    internal static Alignment? LegendCorner(IReadOnlyList<(double X, double Y, bool Right)> points, int entries)
     {
         if (points.Count == 0) return Alignment.UpperRight;
         double xLo = points.Min(p => p.X), xHi = points.Max(p => p.X);
@@ -123,7 +124,9 @@ public static class Charts
                 return (onRight ? x >= 1 - width : x <= width) && (upper ? y >= 1 - height : y <= height);
             });
         }
-        return corners.OrderBy(Hidden).First(); // OrderBy is stable: upper right wins a tie
+        foreach (var corner in corners)
+            if (Hidden(corner) == 0) return corner; // in order: upper right first
+        return null;
     }
 
     /// <summary>A bar chart, one bar per label, with the value printed above each bar; optional reference marks (the paper's numbers).</summary>
@@ -167,7 +170,9 @@ public static class Charts
         var plt = new Plot();
         var hm = plt.Add.Heatmap(values);
         hm.Colormap = new ScottPlot.Colormaps.Viridis();
-        hm.Extent = new CoordinateRect(-0.5, cols - 0.5, -0.5, rows - 0.5);
+        // Rectangle sets the edges of the image (cell c spans [c - 0.5, c + 0.5], centered on its tick and value);
+        // Extent would set the outermost cells' centers and put every cell half a cell off its label.
+        hm.Rectangle = new CoordinateRect(-0.5, cols - 0.5, -0.5, rows - 0.5);
         plt.Add.ColorBar(hm);
         for (int r = 0; r < rows; r++)
             for (int c = 0; c < cols; c++)
@@ -206,7 +211,7 @@ public static class Charts
         var hm = plt.Add.Heatmap(grid);
         hm.Colormap = new ScottPlot.Colormaps.Viridis();
         double dx = nx > 1 ? (x[^1] - x[0]) / (nx - 1) : 1, dy = ny > 1 ? (y[^1] - y[0]) / (ny - 1) : 1;
-        hm.Extent = new CoordinateRect(x[0] - dx / 2, x[^1] + dx / 2, y[0] - dy / 2, y[^1] + dy / 2);
+        hm.Rectangle = new CoordinateRect(x[0] - dx / 2, x[^1] + dx / 2, y[0] - dy / 2, y[^1] + dy / 2);
         var cb = plt.Add.ColorBar(hm);
         cb.Label = logColor ? $"log10 {colorLabel}" : colorLabel;
         if (nx >= 2 && ny >= 2)
@@ -329,12 +334,15 @@ public static class Charts
         return linear;
     }
 
-    private static void Finish(Plot plt, ChartOptions o, bool legend, Alignment corner = Alignment.UpperRight)
+    private static void Finish(Plot plt, ChartOptions o, bool legend, Alignment? corner = Alignment.UpperRight)
     {
         plt.Title(o.Title);
         if (o.XLabel.Length > 0) plt.XLabel(o.XLabel);
         if (o.YLabel.Length > 0) plt.YLabel(o.YLabel);
-        if (legend) plt.ShowLegend(corner);
+        if (!legend) return;
+        // Inside the data area only where it hides nothing; else beside it, below the plot.
+        if (corner is Alignment inside) plt.ShowLegend(inside);
+        else plt.ShowLegend(Edge.Bottom);
     }
 
     private static void SaveAll(Plot plt, ChartOptions o, string[] paths)

@@ -151,7 +151,7 @@ public static class LandscapePlots
         var hm = plt.Add.Heatmap(z);
         hm.Colormap = new ScottPlot.Colormaps.Viridis();
         double dx = nx > 1 ? (r.X[^1] - r.X[0]) / (nx - 1) : 1, dy = ny > 1 ? (r.Y[^1] - r.Y[0]) / (ny - 1) : 1;
-        hm.Extent = new CoordinateRect(r.X[0] - dx / 2, r.X[^1] + dx / 2, r.Y[0] - dy / 2, r.Y[^1] + dy / 2);
+        hm.Rectangle = new CoordinateRect(r.X[0] - dx / 2, r.X[^1] + dx / 2, r.Y[0] - dy / 2, r.Y[^1] + dy / 2);
         var cb = plt.Add.ColorBar(hm);
         cb.Label = log ? "log10 loss" : "loss";
         if (nx >= 2 && ny >= 2)

@@ -15,6 +15,7 @@ public class FigurePTests
         foreach (var s in surfaces)
             s.GetProperty("edgeRise").GetDouble().Should().BeGreaterThan(0, "a filter-normalized step of size 1 away from the trained weights raises the loss");
         File.Exists(Path.Combine(dir, "surface-resnet8.png")).Should().BeTrue();
+        File.Exists(Path.Combine(dir, "grid-resnet8.json")).Should().BeTrue("the grid is kept as a resumable shard");
         File.Exists(Path.Combine(dir, "surface-resnet8_noshort.png")).Should().BeTrue();
         File.ReadAllLines(Path.Combine(dir, "surface-resnet8_noshort.csv")).Should().HaveCount(1 + 5 * 5);
     }

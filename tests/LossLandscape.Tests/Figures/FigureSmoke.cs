@@ -17,6 +17,13 @@ internal static class FigureSmoke
         (Directory.GetFiles(dir, "*.csv").Length + Directory.GetFiles(dir, "*.json").Length).Should().BeGreaterThan(0, "and the numbers behind it");
         foreach (var png in Directory.GetFiles(dir, "*.png")) new FileInfo(png).Length.Should().BeGreaterThan(2000, png);
         outcome.Numbers.Should().NotBeEmpty();
+        outcome.Preconditions.Should().NotBeEmpty("every claim states what must be true for it to mean anything");
+        if (outcome.Preconditions.All(p => p.Met)) outcome.Status.Should().Be(outcome.ClaimHolds ? ClaimStatus.Holds : ClaimStatus.DoesNotHold);
+        else
+        {
+            outcome.Status.Should().Be(ClaimStatus.NotEstablished);
+            foreach (var p in outcome.Preconditions.Where(p => !p.Met)) outcome.Verdict.Should().Contain(p.Observed, "the verdict gives the reason");
+        }
         return (outcome, dir);
     }
 }

@@ -77,6 +77,9 @@ public class ChartsTests
         var cluster = Enumerable.Range(0, 20).Select(i => (X: 0.8 + i / 100.0, Y: 0.9 + i / 200.0, Right: false)).Append((0.0, 0.0, false)).ToList();
         Charts.LegendCorner(cluster, 2).Should().Be(ScottPlot.Alignment.UpperLeft);
         Charts.LegendCorner(Array.Empty<(double, double, bool)>(), 1).Should().Be(ScottPlot.Alignment.UpperRight);
+        // Data in every corner: no corner hides nothing, so the legend goes outside the data area.
+        var everywhere = new[] { (0.0, 0.0, false), (1.0, 0.0, false), (0.0, 1.0, false), (1.0, 1.0, false) };
+        Charts.LegendCorner(everywhere, 2).Should().BeNull();
     }
 
     private static IReadOnlyList<(double Position, string? Label)> Ticks(double lo, double hi)
