@@ -36,6 +36,18 @@ public static class SpectrumBench
             }
             args = args.Where((_, i) => i != at && i != at + 1).ToArray();
         }
+        // --rounds R: the rounds of the overhead part (default 3).
+        int rounds = 3;
+        at = Array.IndexOf(args, "--rounds");
+        if (at >= 0)
+        {
+            if (at + 1 >= args.Length || !int.TryParse(args[at + 1], out rounds) || rounds < 1 || rounds > 20)
+            {
+                Console.Error.WriteLine("--rounds needs a number of rounds in [1, 20]");
+                return 2;
+            }
+            args = args.Where((_, i) => i != at && i != at + 1).ToArray();
+        }
         var known = new[] { "overhead", "overhead-default", "applications", "memory" };
         var parts = args.Length == 0 ? new[] { "overhead", "applications", "memory" } : args;
         foreach (var p in parts.Where(p => !known.Contains(p)))
@@ -57,7 +69,7 @@ public static class SpectrumBench
         using var small = all.Select(idxSmall, $"fashion-mnist {images}");
         Console.WriteLine($"threads: {get_num_threads()}, cpu; MLP 784-500-300-10 at initialization (seed 0), Hessian; 1000 Fashion-MNIST training images ({images} for memory and applications)");
         if (parts.Contains("memory")) Memory(small);
-        if (parts.Contains("overhead") || parts.Contains("overhead-default")) Overhead(data32, withFullBasis: parts.Contains("overhead"));
+        if (parts.Contains("overhead") || parts.Contains("overhead-default")) Overhead(data32, withFullBasis: parts.Contains("overhead"), rounds);
         if (parts.Contains("applications")) Applications(small);
         return 0;
     }
@@ -105,7 +117,7 @@ public static class SpectrumBench
         }
     }
 
-    private static void Overhead(Dataset data, bool withFullBasis)
+    private static void Overhead(Dataset data, bool withFullBasis, int rounds)
     {
         using var model = Model(ScalarType.Float32);
         var op = new HessianOperator(model, new CrossEntropyLoss(), data, new CurvatureOptions(BatchSize: 1000));
@@ -145,8 +157,7 @@ public static class SpectrumBench
         }
         // This machine is shared and its speed drifts by several times within a minute, so the runs and the baseline
         // are interleaved: a block of baseline HVPs (its median) before and after each run, and the run's ratio is
-        // wall / (applications x the mean of those two medians). Three rounds; median and range reported.
-        const int rounds = 3;
+        // wall / (applications x the mean of those two medians). Three rounds by default (--rounds); median and range reported.
         var ratios = new Dictionary<int, List<double>> { [10] = new(), [20] = new() };
         var inRun = new Dictionary<int, List<double>> { [10] = new(), [20] = new() };
         double before = Baseline();
