@@ -39,10 +39,10 @@ public static class CurvatureBench
         }
     }
 
-    private static Tensor[] Params(nn.Module m) => m.parameters().Select(p => (Tensor)p).ToArray();
+    internal static Tensor[] Params(nn.Module m) => m.parameters().Select(p => (Tensor)p).ToArray();
 
     /// <summary>The minimal hand-written HVP: grad with create_graph, dot with v, grad again.</summary>
-    private static void HandHvp(nn.Module<Tensor, Tensor> model, Tensor x, Tensor y, Tensor[] ps, Tensor[] vs)
+    internal static void HandHvp(nn.Module<Tensor, Tensor> model, Tensor x, Tensor y, Tensor[] ps, Tensor[] vs)
     {
         using var scope = NewDisposeScope();
         var l = nn.functional.cross_entropy(model.call(x), y);
@@ -208,10 +208,5 @@ public static class CurvatureBench
         }
         if (powerApps > 0 && firstAccurate > 0)
             Console.WriteLine($"lanczos/power applications: {(double)firstAccurate / powerApps:F3} (lanczos with its stopping rule: {(double)run.Applications / powerApps:F3})");
-    }
-
-    private sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
-    {
-        public void Report(T value) => report(value);
     }
 }

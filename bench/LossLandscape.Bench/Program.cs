@@ -11,7 +11,7 @@ public static class Program
         ["data"] = ("reading Fashion-MNIST; shift + flip + normalize vs a training step of a small ResNet", DataBench.Run),
         ["train"] = ("a trainer step vs a hand-written TorchSharp loop (MLP, ResNet-20); ResNet-56 images/s", TrainBench.Run),
         ["curvature"] = ("HVP vs hand-written double backward and vs a gradient; memory vs batch size; Lanczos vs power (parts: memory, lanczos, hvp-glibc, hvp)", args => { CurvatureBench.Run(args); return 0; }),
-        ["spectrum"] = ("a whole Lanczos run vs applications x one HVP; applications to 1e-6 vs the full basis; peak memory (parts: overhead, overhead-default, applications, memory; --images N for the last two)", SpectrumBench.Run),
+        ["spectrum"] = ("a whole Lanczos run vs applications x one HVP; applications to 1e-6 vs the full basis; peak memory (parts: overhead, overhead-default, applications, memory; --images N for the last two, --rounds R for the first two)", SpectrumBench.Run),
         ["landscape"] = ("a grid point vs one forward pass over the evaluation data", LandscapeBench.Run),
     };
 

@@ -120,22 +120,22 @@ internal sealed class LanczosEngine : IDisposable
         var q = _q[j];
         var w = _op.Apply(q);
         Applications++;
-        double a = ParameterSpace.Dot(q, w);
+        double a = ParameterSpace.WorkingDot(q, w);
         if (!double.IsFinite(a))
             throw new LossLandscapeException("The operator returned NaN or Inf (check the model's weights and the data).");
         _t[j, j] = a;
-        w.add_(q, alpha: -a);
-        int couplings = 0, last = -1;
+        // w -= sum_i T_ij q_i in one pass over the rows that couple to q_j: q_{j-1} and q_j in the three-term
+        // recurrence, the retained Ritz vectors and q_j in the first step after a restart (locked rows couple to nothing).
+        int lo = j;
         for (int i = 0; i < j; i++)
-            if (_t[i, j] != 0) { couplings++; last = i; }
-        if (couplings == 1)
-            w.add_(_q[last], alpha: -_t[last, j]);
-        else if (couplings > 1)
+            if (_t[i, j] != 0) { lo = i; break; }
+        if (lo == j) w.add_(q, alpha: -a);
+        else
         {
-            var c = tensor(Enumerable.Range(0, j).Select(i => _t[i, j]).ToArray(), dtype: ScalarType.Float64).to(_op.DType, _op.Device);
-            w.sub_(_q.narrow(0, 0, j).t().mv(c));
+            var c = tensor(Enumerable.Range(lo, j - lo + 1).Select(i => _t[i, j]).ToArray(), dtype: ScalarType.Float64).to(_op.DType, _op.Device);
+            w.addmv_(_q.narrow(0, lo, j - lo + 1).t(), c, beta: 1, alpha: -1);
         }
-        double b = ParameterSpace.Norm(w);
+        double b = ParameterSpace.WorkingNorm(w);
         if (!double.IsFinite(b))
             throw new LossLandscapeException("The operator returned NaN or Inf (check the model's weights and the data).");
         Scale = Math.Max(Scale, Math.Max(Math.Abs(a), b));
@@ -186,9 +186,9 @@ internal sealed class LanczosEngine : IDisposable
                 if (random is null) { w.Dispose(); return false; }
                 w.Dispose();
                 w = random.Gaussian(_op.Dimension, _op.DType, _op.Device);
-                Orthogonalize(w, Count, ParameterSpace.Norm(w));
-                Orthogonalize(w, Count, ParameterSpace.Norm(w));
-                w.div_(ParameterSpace.Norm(w));
+                Orthogonalize(w, Count, ParameterSpace.WorkingNorm(w));
+                Orthogonalize(w, Count, ParameterSpace.WorkingNorm(w));
+                w.div_(ParameterSpace.WorkingNorm(w));
                 for (int k = 0; k < idx; k++) _omega[k] = _eps;
             }
             else
@@ -291,10 +291,10 @@ internal sealed class LanczosEngine : IDisposable
         double norm = before;
         for (int pass = 0; pass < 2; pass++)
         {
-            var c = q.mv(w);
-            w.sub_(q.t().mv(c));
+            using var c = q.mv(w);
+            w.addmv_(q.t(), c, beta: 1, alpha: -1);
             Reorthogonalizations++;
-            double after = ParameterSpace.Norm(w);
+            double after = ParameterSpace.WorkingNorm(w);
             bool enough = after >= 0.7071067811865476 * norm;
             norm = after;
             if (enough) break;
@@ -337,12 +337,15 @@ internal sealed class LanczosEngine : IDisposable
                     coef[a * s + i] = sv[i, cols[a]];
             var sel = tensor(coef, new long[] { r, s }, dtype: ScalarType.Float64).to(_op.DType, _op.Device);
             long n = _op.Dimension;
-            for (long start = 0; start < n; start += Chunk)
+            long chunk = Math.Min(Chunk, n);
+            var buffer = empty(new long[] { r, chunk }, dtype: _op.DType, device: _op.Device);
+            for (long start = 0; start < n; start += chunk)
             {
                 using var inner = NewDisposeScope();
-                long len = Math.Min(Chunk, n - start);
+                long len = Math.Min(chunk, n - start);
                 var block = _q.narrow(1, start, len);
-                var y = sel.mm(block.narrow(0, l, s));
+                var y = buffer.narrow(1, 0, len);
+                y.addmm_(sel, block.narrow(0, l, s), beta: 0, alpha: 1);
                 block.narrow(0, l, r).copy_(y);
             }
             _q[l + r].copy_(_q[m]);

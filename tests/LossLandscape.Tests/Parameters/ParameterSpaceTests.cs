@@ -51,6 +51,34 @@ public class ParameterSpaceTests
     }
 
     [Fact]
+    public void WorkingDotNorm_AgreeWithFloat64ReferenceToFloat32Rounding()
+    {
+        manual_seed(4);
+        foreach (double shift in new[] { 0.0, 1.0 })   // shifted entries: a naive float32 sum would lose digits
+        {
+            using var x = randn(100_000, dtype: ScalarType.Float32).add_(shift);
+            using var y = randn(100_000, dtype: ScalarType.Float32).add_(shift);
+            var xs = TestUtil.ToArray(x);
+            var ys = TestUtil.ToArray(y);
+            double dot = xs.Zip(ys, (a, b) => a * b).Sum();
+            double abs = xs.Zip(ys, (a, b) => Math.Abs(a * b)).Sum();
+            double norm = Math.Sqrt(xs.Sum(a => a * a));
+            const double eps = 1.1920929e-7;
+            ParameterSpace.WorkingDot(x, y).Should().BeApproximately(dot, 2 * eps * abs);
+            ParameterSpace.WorkingNorm(x).Should().BeApproximately(norm, 2 * eps * norm);
+        }
+        // Products beyond float32's range fall back to float64.
+        using var big = full(4, 1e20f, dtype: ScalarType.Float32);
+        ParameterSpace.WorkingDot(big, big).Should().BeApproximately(4e40, 1e34);
+        ParameterSpace.WorkingNorm(big).Should().BeApproximately(2e20, 1e14);
+        // float64 vectors take the float64 path.
+        using var x64 = randn(1000, dtype: ScalarType.Float64);
+        using var y64 = randn(1000, dtype: ScalarType.Float64);
+        ParameterSpace.WorkingDot(x64, y64).Should().Be(ParameterSpace.Dot(x64, y64));
+        ParameterSpace.WorkingNorm(x64).Should().Be(ParameterSpace.Norm(x64));
+    }
+
+    [Fact]
     public void SetCombination_ComputesFromOriginDirectly()
     {
         using var m = TestUtil.TinyMlp(2);
