@@ -7,67 +7,6 @@ using static TorchSharp.torch;
 
 namespace LossLandscape.Spectra;
 
-/// <summary>Options of <see cref="SpectralDensity"/>.</summary>
-/// <param name="Probes">Number of random start vectors (independent Lanczos runs).</param>
-/// <param name="Steps">Lanczos steps per probe (quadrature nodes per probe), at most n.</param>
-/// <param name="Sigma">Standard deviation of the Gaussian broadening; null: 1% of the node range (max - min).</param>
-/// <param name="GridPoints">Points of the output grid (at least 2).</param>
-/// <param name="Seed">Seed of the probes.</param>
-/// <param name="Reorthogonalization">How each Lanczos run keeps its basis orthogonal (default partial).</param>
-/// <param name="Confidence">Level of the pointwise band over probes, in (0, 1).</param>
-/// <param name="Checkpoint">Write the state (probes done, the current probe's basis, the random stream) to a folder every few steps and resume from it.</param>
-public sealed record SpectralDensityOptions(
-    int Probes = 10,
-    int Steps = 80,
-    double? Sigma = null,
-    int GridPoints = 1000,
-    long Seed = 0,
-    Reorthogonalization Reorthogonalization = Reorthogonalization.Partial,
-    double Confidence = 0.95,
-    CheckpointOptions? Checkpoint = null);
-
-/// <summary>The Gauss quadrature of one probe: nodes theta_j (Ritz values) and weights tau_j = (e_1^T s_j)^2, summing to 1.</summary>
-/// <param name="Nodes">theta_j, ascending.</param>
-/// <param name="Weights">tau_j.</param>
-public sealed record QuadratureRule(double[] Nodes, double[] Weights);
-
-/// <summary>A smoothed eigenvalue density estimated by stochastic Lanczos quadrature.</summary>
-/// <param name="Grid">Points t_g, evenly spaced from min node - 7 sigma to max node + 7 sigma (the Gaussian tails beyond hold less than 3e-12).</param>
-/// <param name="Density">phi(t_g), normalized so that the trapezoid rule over the grid gives 1.</param>
-/// <param name="Sigma">The broadening used.</param>
-/// <param name="Probes">The quadrature rule of every probe.</param>
-/// <param name="Mean">The density's mean, trapezoid rule of t phi(t) over the grid; estimates tr(A) / n.</param>
-/// <param name="TraceEstimate">n (1/N) sum_k sum_j tau_kj theta_kj, the quadrature estimate of tr(A).</param>
-/// <param name="Dimension">n.</param>
-/// <param name="Applications">Operator applications, summed over probes.</param>
-/// <param name="Seconds">Wall-clock time.</param>
-public sealed record SpectralDensityResult(
-    double[] Grid,
-    double[] Density,
-    double Sigma,
-    IReadOnlyList<QuadratureRule> Probes,
-    double Mean,
-    double TraceEstimate,
-    long Dimension,
-    long Applications,
-    double Seconds)
-{
-    /// <summary>Pointwise standard error of the density over probes: s_g / sqrt(N), s_g the sample standard deviation of the probes' densities phi_k(t_g) (0 with one probe).</summary>
-    public double[] DensityStandardError { get; init; } = Array.Empty<double>();
-
-    /// <summary>Lower edge of the pointwise band: max(0, phi - q s_g / sqrt(N)), q the Student-t quantile with N - 1 degrees of freedom (phi itself with one probe).</summary>
-    public double[] DensityLower { get; init; } = Array.Empty<double>();
-
-    /// <summary>Upper edge of the pointwise band: phi + q s_g / sqrt(N).</summary>
-    public double[] DensityUpper { get; init; } = Array.Empty<double>();
-
-    /// <summary>The band's level.</summary>
-    public double Confidence { get; init; }
-
-    /// <summary>Standard error of <see cref="TraceEstimate"/> over probes: n s / sqrt(N), s the sample standard deviation of sum_j tau_kj theta_kj.</summary>
-    public double TraceStandardError { get; init; }
-}
-
 /// <summary>
 /// Stochastic Lanczos quadrature (Golub and Meurant 1994; Lin, Saad and Yang 2016; Ghorbani, Krishnan and Xiao 2019):
 /// a Gaussian-broadened estimate of the eigenvalue density of a symmetric operator.
