@@ -17,8 +17,8 @@ public sealed class TrajectoryCommand : Command<TrajectoryCommand.Settings>
     {
         /// <summary>Checkpoints.</summary>
         [CommandOption("--checkpoints <FILES>")]
-        [Description("Comma-separated checkpoints in training order (the last is the final model), or a folder whose *.safetensors are taken in name order.")]
-        public string Checkpoints { get; init; } = "";
+        [Description("Checkpoints in training order (the last is the final model): space- or comma-separated files, as for barriers, or a folder whose *.safetensors are taken in name order.")]
+        public string[] Checkpoints { get; init; } = Array.Empty<string>();
 
         /// <summary>Grid size.</summary>
         [CommandOption("--grid <N>")]
@@ -42,7 +42,7 @@ public sealed class TrajectoryCommand : Command<TrajectoryCommand.Settings>
         /// <inheritdoc />
         public override ValidationResult Validate()
         {
-            if (string.IsNullOrWhiteSpace(Checkpoints)) return ValidationResult.Error("--checkpoints is required.");
+            if (Checkpoints.All(string.IsNullOrWhiteSpace)) return ValidationResult.Error("--checkpoints is required.");
             if ((X is null) != (Y is null)) return ValidationResult.Error("Give both --x-range and --y-range, or neither.");
             return base.Validate();
         }
@@ -63,10 +63,13 @@ public sealed class TrajectoryCommand : Command<TrajectoryCommand.Settings>
         return nested.Length > direct.Length ? nested : direct;
     }
 
-    /// <summary>The checkpoints --checkpoints names: a folder's (see <see cref="CheckpointsIn"/>) or a comma-separated list.</summary>
-    internal static string[] Files(Settings settings) => Directory.Exists(settings.Checkpoints)
-        ? CheckpointsIn(settings.Checkpoints)
-        : settings.Checkpoints.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+    /// <summary>The checkpoints --checkpoints names: one folder's (see <see cref="CheckpointsIn"/>), or the files given, each value also split at commas.</summary>
+    internal static string[] Files(Settings settings) => settings.Checkpoints.Length == 1 && Directory.Exists(settings.Checkpoints[0])
+        ? CheckpointsIn(settings.Checkpoints[0])
+        : settings.Checkpoints.SelectMany(c => c.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray();
+
+    /// <summary>The --checkpoints values as the user gave them, for messages.</summary>
+    private static string Given(Settings settings) => string.Join(" ", settings.Checkpoints);
 
     /// <inheritdoc />
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
@@ -75,9 +78,9 @@ public sealed class TrajectoryCommand : Command<TrajectoryCommand.Settings>
         var grid = settings.X is null ? null : CoordinateSpec.ParseGrid(settings.X, settings.Y!);
         var options = settings.ToProbeOptions();
         if (files.Length == 1 && !File.Exists(files[0]))
-            throw new LossLandscapeException($"--checkpoints '{settings.Checkpoints}' is neither a folder nor a checkpoint file: give a run folder of llscape train (with --checkpoint-every) or comma-separated checkpoint files.");
+            throw new LossLandscapeException($"--checkpoints '{Given(settings)}' is neither a folder nor a checkpoint file: give a run folder of llscape train (with --checkpoint-every) or the checkpoint files.");
         if (files.Length < 3)
-            throw new LossLandscapeException($"--checkpoints '{settings.Checkpoints}' names {files.Length} checkpoint(s); a trajectory needs at least 3 (a comma-separated list, or a run folder of llscape train with --checkpoint-every).");
+            throw new LossLandscapeException($"--checkpoints '{Given(settings)}' names {files.Length} checkpoint(s); a trajectory needs at least 3 (files, or a run folder of llscape train with --checkpoint-every).");
         var source = ModelSource.Open(settings.Model, files[^1], "--checkpoints");
         foreach (var f in files) source.CheckSameModel(f, "--checkpoints");
         var runtime = settings.ToRuntimeOptions().Apply();

@@ -131,6 +131,12 @@ public class LandscapeCliTests
         c3.Should().Be(0, e3);
         o3.Should().Contain("explained variance");
         File.Exists(Path.Combine(dir, "t.png")).Should().BeTrue();
+
+        // The checkpoints may also come space-separated, as barriers takes them.
+        var spaced = new[] { "trajectory", "--model", "mlp:4-5-3", "--checkpoints" }.Concat(m).Concat(new[] { "--data", data, "--grid", "4" }).ToArray();
+        var (c4, o4, e4) = CliTests.Run(spaced);
+        c4.Should().Be(0, e4);
+        o4.Should().Contain("explained variance");
     }
 
     [Fact]
