@@ -179,9 +179,8 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         try
         {
             AnsiConsole.MarkupLine($"training [bold]{Markup.Escape(run.Model)}[/] on [bold]{Markup.Escape(data.Train.Name)}[/] ({data.Train.Count} examples), {trainer.TotalSteps} steps from step {trainer.Step}, on {runtime.Device.type.ToString().ToLowerInvariant()} ({RuntimeSpec.DTypeName(runtime.DType)})");
-            long total = trainer.TotalSteps;
             using var status = new StatusLine();
-            result = trainer.Run(status.For<TrainingProgress>(p => Status(p, total)), cts.Token);
+            result = trainer.Run(status.For<TrainingProgress>(Status), cts.Token);
         }
         finally
         {
@@ -287,8 +286,9 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
     private static string F(double? v, string format) => v is double d ? d.ToString(format, CultureInfo.InvariantCulture) : "";
 
     /// <summary>The status line of a training step: step of total, batch loss, learning rate and the last test accuracy.</summary>
-    internal static string Status(TrainingProgress value, long totalSteps)
+    internal static string Status(TrainingProgress value)
     {
+        long totalSteps = value.TotalSteps;
         var inv = CultureInfo.InvariantCulture;
         var eval = value.Evaluation is { TestAccuracy: double acc } ? $", test acc {acc.ToString("P1", inv)}" : "";
         double done = totalSteps > 0 ? (double)value.Step / totalSteps : 1;

@@ -136,13 +136,5 @@ public abstract class CurvatureOperator : SymmetricOperator
         return BatchSource.FromDataset(data, o.BatchSize, o.Subset);
     }
 
-    private void Validate()
-    {
-        var (dtype, device) = Data.First((x, _) => (x.dtype, x.device.ToString()));
-        if (dtype != Space.DType)
-            throw new LossLandscapeException($"Data '{Data.Name}' holds {dtype} inputs, the model's parameters are {Space.DType}; convert one of them so both match.");
-        if (device != Space.Device.ToString())
-            throw new LossLandscapeException($"Data '{Data.Name}' lives on {device}, the model on {Space.Device}; move one of them.");
-        Models.ModelCompatibility.Check(Model, Data, Loss);
-    }
+    private void Validate() => Models.ModelCompatibility.Check(Model, Data, Loss);
 }

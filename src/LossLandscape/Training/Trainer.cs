@@ -88,15 +88,7 @@ public sealed class Trainer : IDisposable
         options.Validate(train.Count);
         _parameters = model.parameters().Where(p => p.requires_grad).ToArray();
         if (_parameters.Length == 0) throw new LossLandscapeException("The model has no trainable parameters.");
-        foreach (var d in test is null ? new[] { train } : new[] { train, test })
-        {
-            var (dtype, device) = d.First((x, _) => (x.dtype, x.device.ToString()));
-            if (dtype != _parameters[0].dtype)
-                throw new LossLandscapeException($"Data set '{d.Name}' holds {dtype} inputs, the model's parameters are {_parameters[0].dtype}; convert one of them so both have the same dtype.");
-            if (device != _parameters[0].device.ToString())
-                throw new LossLandscapeException($"Data set '{d.Name}' lives on {device}, the model on {_parameters[0].device}; move both to one device.");
-            ModelCompatibility.Check(model, d, options.Loss);
-        }
+        foreach (var d in test is null ? new[] { train } : new[] { train, test }) ModelCompatibility.Check(model, d, options.Loss);
         if (!train.IsIndexable && (!options.FullBatch || options.SecondBatchSize is not null))
             throw new LossLandscapeException($"Data '{train.Name}' is a sequence of batches, from which mini-batches cannot be drawn by index; give the examples as tensors (BatchSource.FromTensors) or train full-batch.");
         _model = model;
