@@ -89,24 +89,59 @@ public abstract class CurvatureOperator : SymmetricOperator
     /// <inheritdoc />
     protected sealed override Tensor ApplyCore(Tensor v)
     {
+        var result = empty(Dimension, dtype: DType, device: Device);
+        try
+        {
+            ApplyIntoCore(v, result);
+        }
+        catch
+        {
+            result.Dispose();
+            throw;
+        }
+        return result;
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Each batch's per-parameter products land in <paramref name="output"/>'s slices: copied for a single batch (its
+    /// mean is the whole mean), accumulated with weight |B| / N otherwise. No flat temporary is formed.
+    /// </remarks>
+    protected sealed override void ApplyIntoCore(Tensor v, Tensor output)
+    {
         using var mode = EnterMode();
         using var scope = NewDisposeScope();
         var vs = Space.Split(v);
-        Tensor? result = null;
+        var slices = Space.Split(output);
+        bool first = true;
         Data.ForEach((x, y) =>
         {
-            var part = ApplyBatch(x, y, vs);
-            if (x.shape[0] == Examples) result = part.MoveToOuterDisposeScope();   // one batch: its mean is the whole mean
-            else (result ??= zeros(Dimension, dtype: DType, device: Device).MoveToOuterDisposeScope()).add_(part, alpha: (double)x.shape[0] / Examples);
+            var parts = ApplyBatch(x, y, vs);
+            if (parts.Count != slices.Length)
+                throw new InvalidOperationException($"ApplyBatch returned {parts.Count} tensors for {slices.Length} parameters.");
+            bool whole = x.shape[0] == Examples;
+            double weight = (double)x.shape[0] / Examples;
+            using (no_grad())
+                for (int i = 0; i < slices.Length; i++)
+                {
+                    var p = parts[i];
+                    if (whole) { if (p is null) slices[i].zero_(); else slices[i].copy_(p); }
+                    else
+                    {
+                        if (first) slices[i].zero_();
+                        if (p is not null) slices[i].add_(p, alpha: weight);
+                    }
+                }
+            first = false;
         });
-        return result!.MoveToOuterDisposeScope();
     }
 
     /// <summary>
-    /// The curvature of the batch mean loss (1/|B|) sum_{i in B} l_i applied to v (given split per parameter), as a
-    /// flat vector. Called inside a dispose scope, with the model already in the requested mode.
+    /// The curvature of the batch mean loss (1/|B|) sum_{i in B} l_i applied to v (given split per parameter), one
+    /// tensor per parameter shaped like it (null: zero). Called inside a dispose scope, with the model already in the
+    /// requested mode.
     /// </summary>
-    protected abstract Tensor ApplyBatch(Tensor x, Tensor y, IReadOnlyList<Tensor> v);
+    protected abstract IReadOnlyList<Tensor?> ApplyBatch(Tensor x, Tensor y, IReadOnlyList<Tensor> v);
 
     /// <summary>The mean loss L over the <see cref="Examples"/> examples, in the operator's mode, accumulated in float64.</summary>
     public double EvaluateLoss()

@@ -34,6 +34,6 @@ public sealed class GaussNewtonOperator : CurvatureOperator
     public override string Name => "ggn";
 
     /// <inheritdoc />
-    protected override Tensor ApplyBatch(Tensor x, Tensor y, IReadOnlyList<Tensor> v) =>
-        Space.Flatten(CurvatureProducts.GaussNewton(Model.call(x), y, Loss, Parameters, v));
+    protected override IReadOnlyList<Tensor?> ApplyBatch(Tensor x, Tensor y, IReadOnlyList<Tensor> v) =>
+        CurvatureProducts.GaussNewton(Model.call(x), y, Loss, Parameters, v);
 }

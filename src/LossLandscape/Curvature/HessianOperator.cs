@@ -32,6 +32,6 @@ public sealed class HessianOperator : CurvatureOperator
     public override string Name => "hessian";
 
     /// <inheritdoc />
-    protected override Tensor ApplyBatch(Tensor x, Tensor y, IReadOnlyList<Tensor> v) =>
-        Space.Flatten(CurvatureProducts.Hessian(Model.call(x), y, Loss, Parameters, v, retainGraph: false));
+    protected override IReadOnlyList<Tensor?> ApplyBatch(Tensor x, Tensor y, IReadOnlyList<Tensor> v) =>
+        CurvatureProducts.Hessian(Model.call(x), y, Loss, Parameters, v, retainGraph: false);
 }

@@ -24,4 +24,18 @@ public interface ISymmetricOperator
     /// <summary>Returns A v as a new 1-D tensor; <paramref name="v"/> is not modified.</summary>
     /// <exception cref="LossLandscapeException"><paramref name="v"/> is not a 1-D vector of <see cref="Dimension"/> elements of <see cref="DType"/>.</exception>
     Tensor Apply(Tensor v);
+
+    /// <summary>
+    /// Writes A v into <paramref name="output"/>, a 1-D vector of <see cref="Dimension"/> elements of <see cref="DType"/>
+    /// on <see cref="Device"/> that does not overlap <paramref name="v"/> (a row of a caller's matrix, for example: the
+    /// Lanczos basis receives each product in place). Counts as one application.
+    /// </summary>
+    /// <remarks>The default calls <see cref="Apply"/> and copies; the library's operators write the product in place.</remarks>
+    /// <exception cref="LossLandscapeException"><paramref name="v"/> or <paramref name="output"/> does not fit, or they overlap.</exception>
+    void ApplyInto(Tensor v, Tensor output)
+    {
+        SymmetricOperator.CheckOutput(this, v, output);
+        using var r = Apply(v);
+        using (no_grad()) output.copy_(r);
+    }
 }

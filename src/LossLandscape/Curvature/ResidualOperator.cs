@@ -32,11 +32,20 @@ public sealed class ResidualOperator : CurvatureOperator
     public override string Name => "residual";
 
     /// <inheritdoc />
-    protected override Tensor ApplyBatch(Tensor x, Tensor y, IReadOnlyList<Tensor> v)
+    protected override IReadOnlyList<Tensor?> ApplyBatch(Tensor x, Tensor y, IReadOnlyList<Tensor> v)
     {
         var output = Model.call(x);
-        var hv = Space.Flatten(CurvatureProducts.Hessian(output, y, Loss, Parameters, v, retainGraph: true));
-        var gv = Space.Flatten(CurvatureProducts.GaussNewton(output, y, Loss, Parameters, v));
-        return hv.sub_(gv);
+        var hv = CurvatureProducts.Hessian(output, y, Loss, Parameters, v, retainGraph: true);
+        var gv = CurvatureProducts.GaussNewton(output, y, Loss, Parameters, v);
+        var r = new Tensor?[hv.Length];
+        for (int i = 0; i < r.Length; i++)
+            r[i] = (hv[i], gv[i]) switch
+            {
+                (null, null) => null,
+                (var h, null) => h,
+                (null, var g) => g!.neg(),
+                var (h, g) => h!.sub_(g!),
+            };
+        return r;
     }
 }

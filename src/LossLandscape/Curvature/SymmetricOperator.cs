@@ -30,8 +30,35 @@ public abstract class SymmetricOperator : ISymmetricOperator
         return ApplyCore(v);
     }
 
+    /// <inheritdoc />
+    public void ApplyInto(Tensor v, Tensor output)
+    {
+        CheckVector(this, v, nameof(v));
+        CheckOutput(this, v, output);
+        Interlocked.Increment(ref _applications);
+        ApplyIntoCore(v, output);
+    }
+
     /// <summary>Computes A v for a vector already checked to fit.</summary>
     protected abstract Tensor ApplyCore(Tensor v);
+
+    /// <summary>Writes A v into <paramref name="output"/> (both checked to fit, not overlapping); the default copies <see cref="ApplyCore"/>'s result.</summary>
+    protected virtual void ApplyIntoCore(Tensor v, Tensor output)
+    {
+        using var r = ApplyCore(v);
+        using (no_grad()) output.copy_(r);
+    }
+
+    /// <summary>Throws unless <paramref name="output"/> is a vector <paramref name="op"/> can write A v into: its shape, dtype and device, and not <paramref name="v"/> itself.</summary>
+    /// <remarks>Views that share memory with <paramref name="v"/> cannot be told from separate vectors here; the caller keeps them apart.</remarks>
+    /// <exception cref="LossLandscapeException">Wrong shape, dtype or device, or the same tensor as <paramref name="v"/>.</exception>
+    public static void CheckOutput(ISymmetricOperator op, Tensor v, Tensor output)
+    {
+        CheckVector(op, output, nameof(output));
+        ArgumentNullException.ThrowIfNull(v);
+        if (output.Handle == v.Handle)
+            throw new LossLandscapeException("'output' is 'v' itself: give a separate vector to write A v into.");
+    }
 
     /// <summary>Throws unless <paramref name="v"/> is a 1-D vector that <paramref name="op"/> accepts.</summary>
     /// <exception cref="LossLandscapeException">Wrong shape, dtype or device.</exception>

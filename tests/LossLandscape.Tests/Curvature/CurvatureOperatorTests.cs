@@ -83,6 +83,50 @@ public class CurvatureOperatorTests
     }
 
     [Fact]
+    public void ApplyInto_WritesTheSameProductInPlace_ForEveryOperatorAndBatching()
+    {
+        using var scope = NewDisposeScope();
+        using var model = TanhMlp(12, 4, 6, 3);
+        using var data = CurvatureReference.Data(11, 4, 3, seed: 13);
+        var loss = new CrossEntropyLoss();
+        foreach (long b in new long[] { 11, 4 })   // one batch (copied) and uneven batches (accumulated)
+        {
+            var opts = new CurvatureOptions(BatchSize: b);
+            var ops = new CurvatureOperator[] { new HessianOperator(model, loss, data, opts), new GaussNewtonOperator(model, loss, data, opts), new ResidualOperator(model, loss, data, opts) };
+            var h = CurvatureReference.DenseHessian(model, "ce", data);
+            manual_seed(14);
+            var v = ops[0].Space.Randn();
+            // Rows of one matrix, as the Lanczos basis holds them; the row is overwritten whatever it held.
+            var rows = full(3, ops[0].Dimension, double.NaN, dtype: ScalarType.Float64);
+            for (int i = 0; i < ops.Length; i++)
+            {
+                ops[i].ApplyInto(v, rows[i]);
+                (rows[i] - ops[i].Apply(v)).abs().max().item<double>().Should().Be(0, $"{ops[i].Name}, batch {b}: in place is the same computation");
+                ops[i].Applications.Should().Be(2);
+            }
+            CurvatureReference.RelativeError(rows[0], h.mv(v)).Should().BeLessThan(1e-8);
+            CurvatureReference.RelativeError(rows[1] + rows[2], rows[0]).Should().BeLessThan(1e-10);
+        }
+    }
+
+    [Fact]
+    public void ApplyInto_RejectsAnOutputThatDoesNotFit_OrIsTheInput()
+    {
+        using var scope = NewDisposeScope();
+        using var model = TanhMlp(15, 3, 4, 2);
+        using var data = CurvatureReference.Data(6, 3, 2, seed: 16);
+        var op = new HessianOperator(model, new CrossEntropyLoss(), data);
+        var v = op.Space.Randn();
+        var shortOut = () => op.ApplyInto(v, zeros(op.Dimension - 1, dtype: ScalarType.Float64));
+        shortOut.Should().Throw<LossLandscapeException>().WithMessage($"*'output' must be a 1-D vector of {op.Dimension} elements*");
+        var wrongType = () => op.ApplyInto(v, zeros(op.Dimension, dtype: ScalarType.Float32));
+        wrongType.Should().Throw<LossLandscapeException>().WithMessage("*'output' has dtype Float32*Float64*");
+        var itself = () => op.ApplyInto(v, v);
+        itself.Should().Throw<LossLandscapeException>().WithMessage("*'output' is 'v' itself*separate vector*");
+        op.Applications.Should().Be(0, "nothing was applied");
+    }
+
+    [Fact]
     public void GaussNewton_MatchesDenseGgn_AndResidualCompletesTheHessian()
     {
         using var scope = NewDisposeScope();

@@ -51,4 +51,37 @@ public class OperatorTests
         var mismatch = () => Operators.Sum(op, new DenseOperator(eye(3, dtype: ScalarType.Float64)));
         mismatch.Should().Throw<LossLandscapeException>().WithMessage("*differ in dimension (5 vs 3)*");
     }
+
+    /// <summary>An operator written against the interface alone: it gets ApplyInto from the interface's default.</summary>
+    private sealed class Doubling(int n) : ISymmetricOperator
+    {
+        public long Dimension => n;
+        public ScalarType DType => ScalarType.Float64;
+        public Device Device => CPU;
+        public long Applications { get; private set; }
+        public Tensor Apply(Tensor v)
+        {
+            Applications++;
+            return v * 2;
+        }
+    }
+
+    [Fact]
+    public void ApplyInto_DefaultsToApplyAndCopy_ForAUsersOperator_AndIsChecked()
+    {
+        using var scope = NewDisposeScope();
+        ISymmetricOperator op = new Doubling(4);
+        var v = tensor(new[] { 1.0, -2, 3, 0.5 });
+        var output = full(4, double.NaN, dtype: ScalarType.Float64);
+        op.ApplyInto(v, output);
+        output.data<double>().ToArray().Should().Equal(2, -4, 6, 1);
+        op.Applications.Should().Be(1);
+        var wrong = () => op.ApplyInto(v, zeros(3, dtype: ScalarType.Float64));
+        wrong.Should().Throw<LossLandscapeException>().WithMessage("*'output' must be a 1-D vector of 4 elements*");
+        using var dense = new DenseOperator(eye(4, dtype: ScalarType.Float64) * 3);
+        var rows = zeros(2, 4, dtype: ScalarType.Float64);
+        dense.ApplyInto(v, rows[1]);
+        rows[1].data<double>().ToArray().Should().Equal(3, -6, 9, 1.5);
+        rows[0].abs().sum().item<double>().Should().Be(0, "only the given row is written");
+    }
 }
