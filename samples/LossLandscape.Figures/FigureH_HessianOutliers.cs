@@ -117,7 +117,8 @@ public sealed class FigureH : Figure
 /// <param name="LearningRate">Learning rate of both runs.</param>
 /// <param name="Steps">Updates of both runs.</param>
 /// <param name="Momentum">Momentum of both runs.</param>
-public sealed record SbLbSetup(string Model, long TrainExamples, long TestExamples, int SmallBatch, int LargeBatch, double LearningRate, long Steps, double Momentum = 0);
+/// <param name="SmallBatchSteps">Updates of the SB run when it needs its own count to reach a training loss comparable to LB's (null: <paramref name="Steps"/>).</param>
+public sealed record SbLbSetup(string Model, long TrainExamples, long TestExamples, int SmallBatch, int LargeBatch, double LearningRate, long Steps, double Momentum = 0, long? SmallBatchSteps = null);
 
 /// <summary>Helpers of the curvature figures (G, H, O, Q): data subsets, SB/LB training, the outlier threshold.</summary>
 internal static class SbLbSupport
@@ -135,7 +136,7 @@ internal static class SbLbSupport
         return new DataSplit(tr, te, split.Source);
     }
 
-    /// <summary>Trains the SB and the LB run (same seed, so the same initialization; same learning rate and number of updates).</summary>
+    /// <summary>Trains the SB and the LB run (same seed, so the same initialization; same learning rate; the same number of updates unless <see cref="SbLbSetup.SmallBatchSteps"/> gives SB its own).</summary>
     public static (TrainedModel Small, TrainedModel Large) TrainPair(FigureContext context, SbLbSetup setup, TrainingData data)
     {
         var options = new TrainingRun(setup.Model, new TrainingOptions
@@ -147,7 +148,8 @@ internal static class SbLbSupport
             Seed = context.Seed,
             ChunkSize = 2000,
         });
-        var sb = context.Train($"sb-B{setup.SmallBatch}", options.With(o => o with { BatchSize = setup.SmallBatch }), data);
+        long sbSteps = setup.SmallBatchSteps ?? setup.Steps;
+        var sb = context.Train(sbSteps == setup.Steps ? $"sb-B{setup.SmallBatch}" : $"sb-B{setup.SmallBatch}-{sbSteps}", options.With(o => o with { BatchSize = setup.SmallBatch, Steps = sbSteps }), data);
         try
         {
             var lb = context.Train($"lb-B{setup.LargeBatch}", options.With(o => o with { BatchSize = setup.LargeBatch }), data);
