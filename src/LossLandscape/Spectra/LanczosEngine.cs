@@ -36,6 +36,7 @@ internal sealed class LanczosEngine : IDisposable
     private readonly Reorthogonalization _mode;
     private readonly double _eps;
     private readonly double _delta;
+    private readonly double _eta;
     private readonly double _breakdown;
     private readonly double[,] _t;
     private readonly double[,] _w;
@@ -56,6 +57,7 @@ internal sealed class LanczosEngine : IDisposable
         bool f64 = op.DType == ScalarType.Float64;
         _eps = f64 ? 2.220446049250313e-16 : 1.1920929e-7;
         _delta = Math.Sqrt(_eps);
+        _eta = Math.Pow(_eps, 0.75);
         _breakdown = f64 ? 1e-12 : 1e-5;
         // One row more than the basis holds: Step writes A q_j into the row after the basis and forms the next vector there.
         _q = empty(new long[] { _capacity + 1, op.Dimension }, dtype: op.DType, device: op.Device).DetachFromDisposeScope();
@@ -166,10 +168,22 @@ internal sealed class LanczosEngine : IDisposable
                 _forceNext = true;
             }
         }
-        if (reorthogonalize)
+        if (reorthogonalize && _mode == Reorthogonalization.Full)
         {
             b = Orthogonalize(w, Count, b);
             for (int k = 0; k <= j; k++) _omega[k] = _eps;
+        }
+        else if (reorthogonalize)
+        {
+            // Modified partial reorthogonalization (Simon 1984; Larsen's PROPACK): only against the vectors whose estimated
+            // overlap exceeds eps^(3/4), in contiguous runs of rows; the others are left semi-orthogonal, as they are.
+            var runs = Runs(j);
+            if (runs.Count > 0)
+            {
+                b = Orthogonalize(w, runs, b);
+                foreach (var (start, length) in runs)
+                    for (int k = start; k < start + length; k++) _omega[k] = _eps;
+            }
         }
         TrailingBeta = b;
         _pending = true;
@@ -292,15 +306,25 @@ internal sealed class LanczosEngine : IDisposable
     }
 
     /// <summary>w minus its projection on the first <paramref name="count"/> basis vectors; a second pass when the first removed too much.</summary>
-    private double Orthogonalize(Tensor w, int count, double before)
+    private double Orthogonalize(Tensor w, int count, double before) => Orthogonalize(w, new[] { (0, count) }, before);
+
+    /// <summary>
+    /// w minus its projection on the basis rows of <paramref name="runs"/> (start, length), by classical Gram-Schmidt run
+    /// by run; a second pass when the first removed more than 1 - 1/sqrt(2) of the norm.
+    /// </summary>
+    private double Orthogonalize(Tensor w, IReadOnlyList<(int Start, int Length)> runs, double before)
     {
         using var scope = NewDisposeScope();
-        var q = _q.narrow(0, 0, count);
+        using var noGrad = no_grad();
         double norm = before;
         for (int pass = 0; pass < 2; pass++)
         {
-            using var c = q.mv(w);
-            w.addmv_(q.t(), c, beta: 1, alpha: -1);
+            foreach (var (lo, len) in runs)
+            {
+                var q = _q.narrow(0, lo, len);
+                using var c = q.mv(w);
+                w.addmv_(q.t(), c, beta: 1, alpha: -1);
+            }
             Reorthogonalizations++;
             double after = ParameterSpace.WorkingNorm(w);
             bool enough = after >= 0.7071067811865476 * norm;
@@ -308,6 +332,25 @@ internal sealed class LanczosEngine : IDisposable
             if (enough) break;
         }
         return norm;
+    }
+
+    /// <summary>The rows k &lt;= j with |omega_k| &gt; eps^(3/4), as runs of consecutive rows (gaps of up to 4 rows are bridged: one longer product beats two calls).</summary>
+    private List<(int Start, int Length)> Runs(int j)
+    {
+        var runs = new List<(int Start, int Length)>();
+        int start = -1, end = -1;
+        for (int k = 0; k <= j; k++)
+        {
+            if (!(Math.Abs(_omega[k]) > _eta)) continue;
+            if (start >= 0 && k - end <= 5) end = k;
+            else
+            {
+                if (start >= 0) runs.Add((start, end - start + 1));
+                start = end = k;
+            }
+        }
+        if (start >= 0) runs.Add((start, end - start + 1));
+        return runs;
     }
 
     private void Restart(Func<double[], double[], int[]> chooseRetained)

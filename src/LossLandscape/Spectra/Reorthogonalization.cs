@@ -5,9 +5,10 @@ public enum Reorthogonalization
 {
     /// <summary>
     /// Partial reorthogonalization (Simon 1984): the loss of orthogonality w_{j+1,k} ~ q_{j+1} . q_k is estimated by
-    /// the recurrence that the Lanczos relation implies for it, and the new vector (and the next one) is
-    /// reorthogonalized against the whole basis only when max_k |w_{j+1,k}| exceeds sqrt(eps). The basis stays
-    /// semi-orthogonal, which keeps the Ritz values as accurate as with full reorthogonalization, at a fraction of the cost.
+    /// the recurrence that the Lanczos relation implies for it, and only when max_k |w_{j+1,k}| exceeds sqrt(eps) is the
+    /// new vector (and the next one) reorthogonalized, against the vectors whose estimate exceeds eps^(3/4) (the modified
+    /// partial reorthogonalization of Simon and of Larsen's PROPACK). The basis stays semi-orthogonal, which keeps the Ritz
+    /// values as accurate as with full reorthogonalization, at a fraction of the cost.
     /// </summary>
     Partial,
 
