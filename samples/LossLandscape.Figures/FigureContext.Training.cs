@@ -2,6 +2,7 @@ using System.Globalization;
 using LossLandscape.Checkpoints;
 using LossLandscape.Data;
 using LossLandscape.Runtime;
+using LossLandscape.Spectra;
 using LossLandscape.Specs;
 using LossLandscape.Training;
 using TorchSharp;
@@ -39,6 +40,32 @@ public sealed partial class FigureContext
         Log($"data: {DataName} ({split.Train.Count} train, {split.Test.Count} test) from {split.Source}");
         if (split.Note is not null) Log($"note: {split.Note}");
         return split;
+    }
+
+    /// <summary>
+    /// Where a spectrum or density run of the figure keeps its state, <c>OutDir/spectra/NAME</c>, so that an interrupted
+    /// figure resumes it and a finished one reads its result back (every preset but smoke; the state is written every
+    /// 25 applications). The tag names the problem and the weights (count, sum and sum of squares in float64), so a
+    /// state of other weights is refused rather than reused.
+    /// </summary>
+    public CheckpointOptions? SpectrumCheckpoint(string name, nn.Module model, string problem)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (Preset == Preset.Smoke) return null;
+        using var scope = NewDisposeScope();
+        long count = 0;
+        double sum = 0, squares = 0;
+        foreach (var p in model.parameters())
+        {
+            using var d = p.detach().to(ScalarType.Float64, CPU);
+            count += d.NumberOfElements;
+            sum += d.sum().item<double>();
+            squares += d.square().sum().item<double>();
+        }
+        var options = new CheckpointOptions(PathOf(Path.Combine("spectra", name)), Every: 25,
+            Tag: string.Create(CultureInfo.InvariantCulture, $"{problem} | weights {count} {sum:R} {squares:R}"));
+        options.EnsureWritable();
+        return options;
     }
 
     /// <summary>

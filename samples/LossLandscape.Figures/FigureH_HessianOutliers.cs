@@ -57,8 +57,9 @@ public sealed class FigureH : Figure
             var loss = new CrossEntropyLoss();
             var opts = new CurvatureOptions(BatchSize: curvatureExamples, Subset: curvatureExamples);
             var lanczos = new LanczosOptions(Top: top, Tolerance: 1e-4, MaxIterations: Math.Max(2 * top + 20, context.Pick(40, 80, 120, 120)), Seed: context.Seed);
-            var sbEig = Lanczos.Run(new HessianOperator(sb.Model, loss, data.Train, opts), lanczos);
-            var lbEig = Lanczos.Run(new HessianOperator(lb.Model, loss, data.Train, opts), lanczos);
+            string problem = $"hessian top {top} on {curvatureExamples} examples";
+            var sbEig = Lanczos.Run(new HessianOperator(sb.Model, loss, data.Train, opts), lanczos with { Checkpoint = context.SpectrumCheckpoint("sb-hessian", sb.Model, problem) });
+            var lbEig = Lanczos.Run(new HessianOperator(lb.Model, loss, data.Train, opts), lanczos with { Checkpoint = context.SpectrumCheckpoint("lb-hessian", lb.Model, problem) });
             context.Log(string.Create(CultureInfo.InvariantCulture, $"top eigenvalue SB {sbEig.Eigenvalues[0]:G4}, LB {lbEig.Eigenvalues[0]:G4} ({sbEig.Iterations} and {lbEig.Iterations} Lanczos steps)"));
 
             var (outliers, threshold) = SbLbSupport.Threshold(sbEig.Eigenvalues);

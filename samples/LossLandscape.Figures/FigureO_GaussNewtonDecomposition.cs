@@ -76,10 +76,13 @@ public sealed class FigureO : Figure
             foreach (var (opName, op) in ops)
             {
                 bool g0 = opName == "G" && name == "hinge";
-                eig[opName] = Lanczos.Run(op, new LanczosOptions(Top: top, Bottom: opName == "R" ? top : 0, Tolerance: 1e-4, MaxIterations: opName == "R" ? 2 * maxIt : maxIt, Seed: context.Seed));
+                string problem = $"{name} {opName} on {op.Examples} examples";
+                eig[opName] = Lanczos.Run(op, new LanczosOptions(Top: top, Bottom: opName == "R" ? top : 0, Tolerance: 1e-4, MaxIterations: opName == "R" ? 2 * maxIt : maxIt, Seed: context.Seed,
+                    Checkpoint: context.SpectrumCheckpoint($"{name}-{opName}", run.Model, problem)));
                 // One broadening for all three (that of H, set by H's spectral range), so the densities compare.
                 double? sigma = dens.TryGetValue("H", out var hd) ? hd.Sigma : null;
-                if (!g0) dens[opName] = SpectralDensity.Estimate(op, new SpectralDensityOptions(Probes: probes, Steps: densitySteps, Sigma: sigma, GridPoints: 600, Seed: context.Seed));
+                if (!g0) dens[opName] = SpectralDensity.Estimate(op, new SpectralDensityOptions(Probes: probes, Steps: densitySteps, Sigma: sigma, GridPoints: 600, Seed: context.Seed,
+                    Checkpoint: context.SpectrumCheckpoint($"{name}-{opName}-density", run.Model, problem)));
             }
             double hTop = eig["H"].Eigenvalues[0], gTop = eig["G"].Eigenvalues[0];
             double rAbs = Math.Max(Math.Abs(eig["R"].Eigenvalues[0]), Math.Abs(eig["R"].Bottom[0]));

@@ -61,10 +61,13 @@ public sealed class FigureQ : Figure
         using var run = context.Train("model", options, data);
         var op = new HessianOperator(run.Model, new CrossEntropyLoss(), data.Train,
             new CurvatureOptions(BatchSize: Math.Min(curvatureExamples, 1000), Subset: curvatureExamples));
-        var slq = SpectralDensity.Estimate(op, new SpectralDensityOptions(Probes: probes, Steps: steps, GridPoints: 1000, Seed: context.Seed));
+        string problem = $"hessian on {op.Examples} examples";
+        var slq = SpectralDensity.Estimate(op, new SpectralDensityOptions(Probes: probes, Steps: steps, GridPoints: 1000, Seed: context.Seed,
+            Checkpoint: context.SpectrumCheckpoint("density", run.Model, problem)));
         var same = Hutchinson.Estimate(op, new HutchinsonOptions(Probes: Math.Max(2, probes), Seed: context.Seed));
         var independent = Hutchinson.Estimate(op, new HutchinsonOptions(Probes: hutchinsonProbes, Seed: context.Seed + 1000));
-        var top = Lanczos.Run(op, new LanczosOptions(Top: 1, Bottom: 1, Tolerance: 1e-5, Seed: context.Seed + 7));
+        var top = Lanczos.Run(op, new LanczosOptions(Top: 1, Bottom: 1, Tolerance: 1e-5, Seed: context.Seed + 7,
+            Checkpoint: context.SpectrumCheckpoint("extremes", run.Model, problem)));
 
         double weightError = slq.Probes.Max(r => Math.Abs(r.Weights.Sum() - 1));
         double h = slq.Grid[1] - slq.Grid[0];
