@@ -33,7 +33,7 @@ public sealed class FigureD : Figure
     public override FigureOutcome Run(FigureContext context)
     {
         using var loaded = context.LoadData("mnist");
-        // Medium: the paper's net on the whole 60k training set; a full-batch step there costs about two seconds on a
+        // Medium: the paper's net on the whole 60k training set; a full-batch step there costs over a second on a
         // 2-core CPU, so three seeds of GD get 150 steps each in the 15 minutes (the slide's 50k are GPU-sized).
         long trainCount = context.Pick(300L, 1000L, loaded.Train.Count, loaded.Train.Count);
         long steps = context.Pick(100L, 300L, 150L, 50000L);

@@ -39,7 +39,7 @@ public sealed record EigenResult(
     /// <summary>Lanczos: thick restarts done.</summary>
     public int Restarts { get; init; }
 
-    /// <summary>Lanczos: Gram-Schmidt passes against the whole basis.</summary>
+    /// <summary>Lanczos: Gram-Schmidt passes (against the whole basis, or with partial reorthogonalization against the vectors whose estimated overlap needs it).</summary>
     public int Reorthogonalizations { get; init; }
 
     /// <summary>Frees the eigenvectors (a copy made with <c>with</c> shares them: dispose one of the two).</summary>

@@ -79,7 +79,7 @@ internal sealed class LanczosEngine : IDisposable
     /// <summary>Thick restarts so far.</summary>
     public int Restarts { get; private set; }
 
-    /// <summary>Passes of Gram-Schmidt against the whole basis so far.</summary>
+    /// <summary>Passes of Gram-Schmidt so far (against the whole basis, or with partial reorthogonalization against the rows that need it).</summary>
     public int Reorthogonalizations { get; private set; }
 
     /// <summary>beta of the last step: the coupling of the current Ritz pairs to the residual vector.</summary>
