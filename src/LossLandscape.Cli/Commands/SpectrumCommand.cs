@@ -45,7 +45,7 @@ public sealed class SpectrumCommand : Command<SpectrumCommand.Settings>
 
         /// <summary>Basis size.</summary>
         [CommandOption("--basis <M>")]
-        [Description("Lanczos basis size M: memory is M + 1 parameter vectors whatever the number of steps (thick restart). Default: max(2k + 1, 20) for k = top + bottom; full keeps every Lanczos vector.")]
+        [Description("Lanczos basis size M: memory is M + 2 parameter vectors whatever the number of steps (thick restart). Default: max(2k + 1, 20) for k = top + bottom; full keeps every Lanczos vector.")]
         public string? Basis { get; init; }
 
         /// <summary>Repeats.</summary>

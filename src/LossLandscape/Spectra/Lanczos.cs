@@ -15,7 +15,7 @@ namespace LossLandscape.Spectra;
 /// After j steps, A Q_j = Q_j T_j + beta_j q_{j+1} e_j^T with T_j tridiagonal (arrowhead after a restart). The eigenpairs
 /// (theta_i, s_i) of T_j give Ritz pairs (theta_i, Q_j s_i) with residual |A Q_j s_i - theta_i Q_j s_i| = beta_j |e_j^T s_i|.
 /// With a basis of m vectors the run restarts from the wanted Ritz vectors (and some extra ones) whenever the basis is
-/// full, so memory is m + 1 vectors whatever the number of steps. The run stops when every requested pair has
+/// full, so memory is m + 2 vectors (the basis, the residual and the product being formed) whatever the number of steps. The run stops when every requested pair has
 /// r_i &lt;= tol * max_j |theta_j|, after <see cref="LanczosOptions.MaxIterations"/> steps, or (full basis) at n steps, where it is exact.
 /// </remarks>
 public static class Lanczos

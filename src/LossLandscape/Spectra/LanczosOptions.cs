@@ -8,7 +8,7 @@ namespace LossLandscape.Spectra;
 /// <param name="Reorthogonalization">How the basis is kept orthogonal (default partial: only when the estimated loss of orthogonality needs it).</param>
 /// <param name="Seed">Seed of the Gaussian start vector.</param>
 /// <param name="ReturnEigenvectors">Also return the Ritz vectors (unit eigenvector estimates).</param>
-/// <param name="BasisSize">Vectors m of the thick-restart basis (memory: m + 1 vectors); null: ARPACK's max(2 k + 1, 20); <see cref="FullBasis"/>: never restart (one vector per step).</param>
+/// <param name="BasisSize">Vectors m of the thick-restart basis (memory: m + 2 vectors); null: ARPACK's max(2 k + 1, 20); <see cref="FullBasis"/>: never restart (one vector per step).</param>
 /// <param name="Checkpoint">Write the state to a folder every few steps and resume from it (null: no state is written).</param>
 public sealed record LanczosOptions(
     int Top = 1,
