@@ -177,6 +177,10 @@ public static class SpectrumBench
         // with the run: one plain double backward after every application, timed and taken out of the wall time, and the
         // ratio is wall / (applications x their mean). Also printed: the medians of a block of plain HVPs before and
         // after each run, and the library HVP timed in the run. Three rounds by default (--rounds); median and range reported.
+        // Warm-up: one short run with restarts (not timed), so that no round pays the JIT compilation of the Lanczos code
+        // (the HVPs are warmed up above the same way); a long run pays it once.
+        var warm = Spectrum(new LanczosOptions(Top: 10, Tolerance: 1e-4, MaxIterations: 40));
+        Console.WriteLine($"overhead: warm-up run before the rounds (not counted): top-10, {warm.Result.Applications} applications, {warm.Result.Restarts} restarts");
         var ratios = new Dictionary<int, List<double>> { [10] = new(), [20] = new() };
         var inRun = new Dictionary<int, List<double>> { [10] = new(), [20] = new() };
         double before = Baseline();
