@@ -16,8 +16,8 @@ namespace LossLandscape.Bench;
 /// initialization (seed 0) over 1000 Fashion-MNIST training images, every ratio from one run:
 /// overhead (float32: wall time of the run a user makes, Lanczos top-k with its status and result file, / (applications x
 /// a plain TorchSharp double backward on the same model and data, one timed after every application of the run), for
-/// the default method and for the full basis with full reorthogonalization),
-/// applications (float64, where a relative residual of 1e-6 is above rounding: applications of the default method /
+/// the default method and for the full basis with full reorthogonalization), density (float32: the same ratio for the
+/// spectral density with its default 10 probes of 80 steps), applications (float64, where a relative residual of 1e-6 is above rounding: applications of the default method /
 /// those of the full basis), memory (float32, top-20 for 200 steps: peak resident memory above start, default basis
 /// vs full basis).
 /// </summary>
@@ -49,7 +49,7 @@ public static class SpectrumBench
             }
             args = args.Where((_, i) => i != at && i != at + 1).ToArray();
         }
-        var known = new[] { "overhead", "overhead-default", "applications", "memory" };
+        var known = new[] { "overhead", "overhead-default", "density", "applications", "memory" };
         var parts = args.Length == 0 ? new[] { "overhead", "applications", "memory" } : args;
         foreach (var p in parts.Where(p => !known.Contains(p)))
         {
@@ -71,6 +71,7 @@ public static class SpectrumBench
         Console.WriteLine($"threads: {get_num_threads()}, cpu; MLP 784-500-300-10 at initialization (seed 0), Hessian; 1000 Fashion-MNIST training images ({images} for memory and applications)");
         if (parts.Contains("memory")) Memory(small);
         if (parts.Contains("overhead") || parts.Contains("overhead-default")) Overhead(data32, withFullBasis: parts.Contains("overhead"), rounds);
+        if (parts.Contains("density")) Density(data32);
         if (parts.Contains("applications")) Applications(small);
         return 0;
     }
@@ -183,6 +184,7 @@ public static class SpectrumBench
         Console.WriteLine($"overhead: warm-up run before the rounds (not counted): top-10, {warm.Result.Applications} applications, {warm.Result.Restarts} restarts");
         var ratios = new Dictionary<int, List<double>> { [10] = new(), [20] = new() };
         var inRun = new Dictionary<int, List<double>> { [10] = new(), [20] = new() };
+        var walls = new Dictionary<int, List<double>> { [10] = new(), [20] = new() };
         double before = Baseline();
         for (int round = 0; round < rounds; round++)
             foreach (int k in round % 2 == 0 ? new[] { 10, 20 } : new[] { 20, 10 })
@@ -191,6 +193,7 @@ public static class SpectrumBench
                 double after = Baseline();
                 double ratio = wall / (r.Applications * plain);
                 ratios[k].Add(ratio);
+                walls[k].Add(wall);
                 inRun[k].Add(wall / (r.Applications * hvpInRun));
                 Console.WriteLine($"overhead: round {round + 1}, top-{k}, default: {r.Applications} applications, {r.Restarts} restarts, {r.Reorthogonalizations} Gram-Schmidt passes, " +
                     $"{wall / 1000:F1} s; plain double backward {plain:F1} ms (mean, one after each application; blocks before / after the run {before:F1} / {after:F1} ms), " +
@@ -204,6 +207,18 @@ public static class SpectrumBench
             var y = inRun[k].OrderBy(t => t).ToList();
             Console.WriteLine($"overhead: top-{k}, default method: wall / (applications x plain double-backward HVP) median {x[x.Count / 2]:F3} (range {x[0]:F3} - {x[^1]:F3}, {x.Count} rounds) " +
                 $"(target <= 1.10: {(x[x.Count / 2] <= 1.10 ? "met" : "NOT met")}); vs the library HVP timed in the run: median {y[y.Count / 2]:F3} (range {y[0]:F3} - {y[^1]:F3})");
+            // Part of every run: the first touch of its basis (m + 2 fresh vectors; the operator's own buffers are reused
+            // from the allocator's free memory). Timed here on a buffer of the same size, and given as a share of the run.
+            int rows = LanczosOptions.DefaultBasisSize(k) + 2;
+            var touch = Stopwatch.StartNew();
+            using (var fresh = empty(new long[] { rows, op.Dimension }))
+            {
+                for (int i = 0; i < rows; i++) using (var row = fresh[i]) row.zero_();
+                double ms = touch.Elapsed.TotalMilliseconds;
+                var w = walls[k].OrderBy(t => t).ToList();
+                Console.WriteLine($"overhead: top-{k}: the first touch of a fresh buffer of the basis's size ({rows} vectors, {rows * op.Dimension * 4 / 1048576.0:F0} MiB) takes {ms:F0} ms, " +
+                    $"{100 * ms / w[w.Count / 2]:F1} % of the median run's wall time");
+            }
         }
         if (withFullBasis)
             foreach (int k in new[] { 10, 20 })
@@ -217,6 +232,30 @@ public static class SpectrumBench
             }
         File.Delete(results);
     }
+    /// <summary>
+    /// The spectral density (SLQ, 10 probes of 80 steps, the defaults) as a user runs it, against its operator as the
+    /// overhead part measures it: wall / (applications x a plain double backward timed after each application).
+    /// </summary>
+    private static void Density(Dataset data)
+    {
+        using var model = Model(ScalarType.Float32);
+        var op = new HessianOperator(model, new CrossEntropyLoss(), data, new CurvatureOptions(BatchSize: 1000));
+        var ps = CurvatureBench.Params(model);
+        manual_seed(5);
+        using var v = op.Space.Randn();
+        var vs = op.Space.Split(v);
+        for (int i = 0; i < 3; i++) CurvatureBench.HandHvp(model, data.Inputs, data.Labels, ps, vs);
+        HvpMs(op, 3);
+        SpectralDensity.Estimate(op, new SpectralDensityOptions(Probes: 1, Steps: 10));   // warm-up (JIT), not counted
+        var timed = new Timed(op, () => CurvatureBench.HandHvp(model, data.Inputs, data.Labels, ps, vs));
+        var sw = Stopwatch.StartNew();
+        var r = SpectralDensity.Estimate(timed, new SpectralDensityOptions());
+        double wall = sw.Elapsed.TotalMilliseconds - timed.PlainMilliseconds;
+        Console.WriteLine($"density: 10 probes x 80 steps (SLQ defaults), {r.Applications} applications, {wall / 1000:F1} s; plain double backward {timed.PlainMilliseconds / timed.Applications:F1} ms (mean), " +
+            $"library HVP in the run {timed.Milliseconds / timed.Applications:F1} ms; wall / (applications x plain HVP) = {wall / (r.Applications * timed.PlainMilliseconds / timed.Applications):F3}, " +
+            $"wall / (applications x library HVP in the run) = {wall / (timed.Milliseconds):F3}");
+    }
+
     private static void Applications(Dataset data32)
     {
         using var model = Model(ScalarType.Float64);

@@ -96,9 +96,13 @@ internal sealed class LanczosEngine : IDisposable
 
     private bool _forceNext;
 
-    /// <summary>Starts from <paramref name="v"/> (normalized here).</summary>
+    /// <summary>
+    /// Starts from <paramref name="v"/> (normalized here), forgetting any earlier run: the engine and its basis memory can
+    /// serve run after run (the density's probes), so that each run does not touch fresh memory again.
+    /// </summary>
     public void Start(Tensor v)
     {
+        Reset();
         using var scope = NewDisposeScope();
         double norm = ParameterSpace.Norm(v);
         if (!(norm > 0) || !double.IsFinite(norm))
@@ -106,6 +110,18 @@ internal sealed class LanczosEngine : IDisposable
         using (no_grad()) _q[0].copy_(v).div_(norm);
         _w[0, 0] = 1;
         Count = 1;
+    }
+
+    private void Reset()
+    {
+        Count = Locked = Restarts = Reorthogonalizations = 0;
+        Applications = 0;
+        TrailingBeta = Scale = 0;
+        Restarted = _forceNext = _pending = false;
+        Array.Clear(_t);
+        Array.Clear(_w);
+        Array.Clear(_lockedResidual);
+        Array.Clear(_omega);
     }
 
     /// <summary>Row i of the basis (a view).</summary>

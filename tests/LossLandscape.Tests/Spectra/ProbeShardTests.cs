@@ -93,4 +93,26 @@ public class ProbeShardTests
         again.Applications.Should().Be(one.Applications);
         again.Mean.Should().BeApproximately(spectrum.Average(), 0.5);
     }
+
+    [Fact]
+    public void DensityProbes_InOneRun_ReuseTheEngine_AndGiveTheRulesOfFreshOnes_AlsoAfterABreakdown()
+    {
+        // Three distinct eigenvalues: every probe's Krylov space has dimension 3, so each run stops at its breakdown, well
+        // before the 12 steps; the next probe then starts over in the same engine and must not see the earlier one's state.
+        using var scope = NewDisposeScope();
+        var spectrum = Enumerable.Range(0, 40).Select(i => (double)(i % 3) - 0.5).ToArray();
+        var q = linalg.qr(randn(40, 40, dtype: ScalarType.Float64, generator: new Generator(54))).Q;
+        using var low = new DenseOperator(q.mm(diag(tensor(spectrum, dtype: ScalarType.Float64))).mm(q.t()));
+        var options = new SpectralDensityOptions(Probes: 3, Steps: 12, GridPoints: 50, Seed: 5);
+        var one = SpectralDensity.Estimate(low, options);
+        one.Applications.Should().Be(9);
+        for (int k = 0; k < 3; k++)
+        {
+            var apart = SpectralDensity.Probe(low, options, k);
+            apart.Nodes.Should().Equal(one.Probes[k].Nodes);
+            apart.Weights.Should().Equal(one.Probes[k].Weights);
+            apart.Nodes.Should().HaveCount(3);
+            apart.Nodes.Zip(new[] { -0.5, 0.5, 1.5 }, (a, b) => Math.Abs(a - b)).Max().Should().BeLessThan(1e-10);
+        }
+    }
 }
