@@ -48,10 +48,12 @@ internal static class StateFile
 
     public static readonly JsonSerializerOptions Json = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
-    public static void Write<T>(string path, T header, Tensor? basis)
+    /// <summary>Writes the header and the basis rows, then <paramref name="extra"/> as one row more when given (atomically).</summary>
+    public static void Write<T>(string path, T header, Tensor? basis, Tensor? extra = null)
     {
         var json = JsonSerializer.SerializeToUtf8Bytes(header, Json);
         long rows = basis?.shape[0] ?? 0, total = basis is null ? 0 : basis.NumberOfElements * basis.ElementSize;
+        if (extra is not null) total += extra.NumberOfElements * extra.ElementSize;
         AtomicFile.Write(path, s =>
         {
             s.Write(Magic);
@@ -63,6 +65,9 @@ internal static class StateFile
                 using var scope = NewDisposeScope();
                 s.Write(basis![i].cpu().contiguous().bytes);
             }
+            if (extra is not null)
+                using (var scope = NewDisposeScope())
+                    s.Write(extra.cpu().contiguous().bytes);
         });
     }
 

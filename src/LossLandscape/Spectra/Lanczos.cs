@@ -61,7 +61,7 @@ public static class Lanczos
         using var engine = new LanczosEngine(op, capacity, restart ? m : int.MaxValue, o.Reorthogonalization);
         if (statePath is not null && File.Exists(statePath))
         {
-            var (state, basis) = StateFile.Read<LanczosState>(statePath, s => s.Engine.Count, n, op.DType, op.Device);
+            var (state, basis) = StateFile.Read<LanczosState>(statePath, s => s.Engine.StoredRows, n, op.DType, op.Device);
             if (state.Fingerprint != fingerprint) { basis?.Dispose(); throw Mismatch(statePath, state.Fingerprint, fingerprint); }
             using (basis) engine.Load(state.Engine, basis!);
             random.State = state.Random;
@@ -75,7 +75,7 @@ public static class Lanczos
         void Save()
         {
             if (statePath is null) return;
-            StateFile.Write(statePath, new LanczosState(fingerprint, engine.Save(), random.State), engine.Basis);
+            StateFile.Write(statePath, new LanczosState(fingerprint, engine.Save(), random.State), engine.Basis, engine.Arrow);
         }
 
         // Thick restart: keep the wanted Ritz pairs not yet locked and a third of the rest of the active block (the extra

@@ -43,6 +43,9 @@ internal sealed class LanczosEngine : IDisposable
     private readonly double[] _lockedResidual;
     private readonly double[] _omega;
     private bool _pending;
+    // After a restart, the last row of _q holds z = sum_i T_{i,j} y_i, the retained Ritz vectors' arrow to the next vector
+    // q_j, formed in the restart's matrix product, so that the first step after it need not read the r retained rows again.
+    private bool _arrow;
 
     /// <param name="op">The operator.</param>
     /// <param name="capacity">Most vectors held: m + 1 when restarting, otherwise the most steps.</param>
@@ -117,7 +120,7 @@ internal sealed class LanczosEngine : IDisposable
         Count = Locked = Restarts = Reorthogonalizations = 0;
         Applications = 0;
         TrailingBeta = Scale = 0;
-        Restarted = _forceNext = _pending = false;
+        Restarted = _forceNext = _pending = _arrow = false;
         Array.Clear(_t);
         Array.Clear(_w);
         Array.Clear(_lockedResidual);
@@ -151,13 +154,19 @@ internal sealed class LanczosEngine : IDisposable
             throw new LossLandscapeException("The operator returned NaN or Inf (check the model's weights and the data).");
         _t[j, j] = a;
         // w -= sum_i T_ij q_i in one pass over the rows that couple to q_j: q_{j-1} and q_j in the three-term
-        // recurrence, the retained Ritz vectors and q_j in the first step after a restart (locked rows couple to nothing).
+        // recurrence; in the first step after a restart, the arrow z to the retained Ritz vectors (formed by the restart)
+        // and q_j (locked rows couple to nothing).
         int lo = j;
-        for (int i = 0; i < j; i++)
+        for (int i = 0; i < j && !_arrow; i++)
             if (_t[i, j] != 0) { lo = i; break; }
         using (no_grad())
         {
-            if (lo == j) w.add_(q, alpha: -a);
+            if (_arrow)
+            {
+                w.sub_(_q[_capacity]).add_(q, alpha: -a);
+                _arrow = false;
+            }
+            else if (lo == j) w.add_(q, alpha: -a);
             else
             {
                 var c = tensor(Enumerable.Range(lo, j - lo + 1).Select(i => _t[i, j]).ToArray(), dtype: ScalarType.Float64).to(_op.DType, _op.Device);
@@ -397,15 +406,19 @@ internal sealed class LanczosEngine : IDisposable
         using (var scope = NewDisposeScope())
         using (no_grad())
         {
-            // Y = S_sel^T Q_a, in column chunks so that no second basis is allocated.
-            var coef = new double[r * s];
+            // Y = S_sel^T Q_a, in column chunks so that no second basis is allocated, and in the same product the arrow
+            // z = sum_a coupling_a y_a = Q_a (S_sel coupling) to q_m (which becomes row l + r) into the last row.
+            var coef = new double[(r + 1) * s];
             for (int a = 0; a < r; a++)
                 for (int i = 0; i < s; i++)
+                {
                     coef[a * s + i] = sv[i, cols[a]];
-            var sel = tensor(coef, new long[] { r, s }, dtype: ScalarType.Float64).to(_op.DType, _op.Device);
+                    coef[r * s + i] += sv[i, cols[a]] * coupling[cols[a]];
+                }
+            var sel = tensor(coef, new long[] { r + 1, s }, dtype: ScalarType.Float64).to(_op.DType, _op.Device);
             long n = _op.Dimension;
             long chunk = Math.Min(Chunk, n);
-            var buffer = empty(new long[] { r, chunk }, dtype: _op.DType, device: _op.Device);
+            var buffer = empty(new long[] { r + 1, chunk }, dtype: _op.DType, device: _op.Device);
             for (long start = 0; start < n; start += chunk)
             {
                 using var inner = NewDisposeScope();
@@ -413,9 +426,11 @@ internal sealed class LanczosEngine : IDisposable
                 var block = _q.narrow(1, start, len);
                 var y = buffer.narrow(1, 0, len);
                 y.addmm_(sel, block.narrow(0, l, s), beta: 0, alpha: 1);
-                block.narrow(0, l, r).copy_(y);
+                block.narrow(0, l, r).copy_(y.narrow(0, 0, r));
+                block[_capacity].copy_(y[r]);
             }
             _q[l + r].copy_(_q[m]);
+            _arrow = true;
         }
 
         // Orthogonality estimates carried to the new basis: W' = P^T W P with P the change of basis (identity on the
@@ -490,17 +505,25 @@ internal sealed class LanczosEngine : IDisposable
 
     /// <summary>The engine's state at a step boundary (after <see cref="Advance"/>), without the basis.</summary>
     public EngineState Save() => new(Count, Locked, Applications, Restarts, Reorthogonalizations, TrailingBeta, Scale, Restarted, _forceNext,
-        Flatten(_t, Count), Flatten(_w, Count), _lockedResidual.Take(Count).ToArray());
+        Flatten(_t, Count), Flatten(_w, Count), _lockedResidual.Take(Count).ToArray(), _arrow);
+
+    /// <summary>The restart's arrow z when the next step is the first after a restart (stored after <see cref="Basis"/>), else null.</summary>
+    public Tensor? Arrow => _arrow ? _q[_capacity] : null;
 
     /// <summary>The first <see cref="Count"/> basis vectors (a view).</summary>
     public Tensor Basis => _q.narrow(0, 0, Count);
 
-    /// <summary>Restores a state written by <see cref="Save"/> and the basis rows it names.</summary>
+    /// <summary>Restores a state written by <see cref="Save"/> and the basis rows it names (then the arrow, when it has one).</summary>
     public void Load(EngineState s, Tensor basis)
     {
-        if (s.Count > _capacity || basis.shape[0] != s.Count || basis.shape[1] != _op.Dimension)
+        if (s.Count > _capacity || basis.shape[0] != s.StoredRows || basis.shape[1] != _op.Dimension)
             throw new LossLandscapeException($"The saved Lanczos state holds {basis.shape[0]} vectors of length {basis.shape[1]}; this run holds at most {_capacity} of length {_op.Dimension}.");
-        using (no_grad()) _q.narrow(0, 0, s.Count).copy_(basis);
+        using (no_grad())
+        {
+            _q.narrow(0, 0, s.Count).copy_(basis.narrow(0, 0, s.Count));
+            if (s.Arrow) _q[_capacity].copy_(basis[s.Count]);
+        }
+        _arrow = s.Arrow;
         Count = s.Count;
         Locked = s.Locked;
         Applications = s.Applications;
@@ -544,4 +567,8 @@ internal sealed record RitzSet(RitzPair[] Pairs, double[,]? Vectors, int Locked)
 
 /// <summary>What <see cref="LanczosEngine"/> needs to continue exactly (the basis is stored beside it).</summary>
 internal sealed record EngineState(int Count, int Locked, long Applications, int Restarts, int Reorthogonalizations, double TrailingBeta,
-    double Scale, bool Restarted, bool ForceNext, double[] T, double[] W, double[] LockedResiduals);
+    double Scale, bool Restarted, bool ForceNext, double[] T, double[] W, double[] LockedResiduals, bool Arrow = false)
+{
+    /// <summary>Vectors stored beside the state: the basis, then the restart's arrow when the next step is the first after a restart.</summary>
+    public int StoredRows => Count + (Arrow ? 1 : 0);
+}

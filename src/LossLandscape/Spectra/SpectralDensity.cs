@@ -42,7 +42,7 @@ public static class SpectralDensity
         {
             if (statePath is not null && File.Exists(statePath))
             {
-                var (state, basis) = StateFile.Read<DensityState>(statePath, s => s.Engine?.Count ?? 0, op.Dimension, op.DType, op.Device);
+                var (state, basis) = StateFile.Read<DensityState>(statePath, s => s.Engine?.StoredRows ?? 0, op.Dimension, op.DType, op.Device);
                 using (basis)
                 {
                     if (state.Fingerprint != fingerprint)
@@ -60,7 +60,7 @@ public static class SpectralDensity
             void Save()
             {
                 if (statePath is null) return;
-                StateFile.Write(statePath, new DensityState(fingerprint, rules.ToArray(), applications, engine?.Save()), engine?.Basis);
+                StateFile.Write(statePath, new DensityState(fingerprint, rules.ToArray(), applications, engine?.Save()), engine?.Basis, engine?.Arrow);
             }
 
             while (rules.Count < o.Probes)

@@ -138,6 +138,12 @@ public class SpectraAtScaleTests
         }
     }
 
+    /// <summary>Progress reported on the caller's thread (System.Progress posts to the thread pool).</summary>
+    private sealed class Progress<T>(Action<T> action) : IProgress<T>
+    {
+        public void Report(T value) => action(value);
+    }
+
     private static string TempDir()
     {
         var d = Path.Combine(Path.GetTempPath(), "llscape-ckpt-" + Guid.NewGuid().ToString("N"));
@@ -180,6 +186,57 @@ public class SpectraAtScaleTests
         {
             Directory.Delete(dir, true);
         }
+    }
+
+    [Fact]
+    public void Lanczos_InterruptedRightAfterARestart_ResumesWithTheRestartsArrow_AndEqualsUninterrupted()
+    {
+        // A restart forms the retained vectors' coupling to the next vector (the arrow) for the step after it; a state
+        // written between the two must carry it, or the resumed run would not be the uninterrupted one.
+        using var scope = NewDisposeScope();
+        var spectrum = Enumerable.Range(0, 200).Select(i => Math.Sin(0.7 * i) + (i > 195 ? 3 + i % 5 : 0)).ToArray();
+        using var dense = new DenseOperator(WithSpectrum(spectrum, 65));
+        var options = new LanczosOptions(Top: 3, Bottom: 1, Tolerance: 1e-10, BasisSize: 12, MaxIterations: 2000);
+        var restartsAt = new List<int>();
+        int seen = 0;
+        var reference = Lanczos.Run(dense, options, new Progress<EigenProgress>(p =>
+        {
+            // Progress comes after each step, before the restart that may follow it: a count that grew means the restart
+            // came after the previous step.
+            if (p.Restarts > seen) { restartsAt.Add(p.Iteration - 1); seen = p.Restarts; }
+        }));
+        restartsAt.Should().HaveCountGreaterThan(1);
+        foreach (int at in restartsAt.Take(2))
+        {
+            var dir = TempDir();
+            try
+            {
+                var ck = options with { Checkpoint = new CheckpointOptions(dir, Every: 1000, Tag: "arrow") };
+                using var cts = new CancellationTokenSource();
+                FluentActions.Invoking(() => Lanczos.Run(new Interrupting(dense, at, cts), ck, cancellationToken: cts.Token))
+                    .Should().Throw<OperationCanceledException>().WithMessage($"*interrupted after {at} applications*");
+                var (state, basis) = StateFile.Read<LanczosState>(Path.Combine(dir, "lanczos.state"), st => st.Engine.StoredRows, dense.Dimension, ScalarType.Float64, CPU);
+                using (basis)
+                {
+                    state.Engine.Arrow.Should().BeTrue();
+                    state.Engine.Restarts.Should().Be(restartsAt.IndexOf(at) + 1);
+                    basis!.shape[0].Should().Be(state.Engine.Count + 1);
+                }
+                var resumed = Lanczos.Run(dense, ck);
+                resumed.Applications.Should().Be(reference.Applications);
+                resumed.Eigenvalues.Should().Equal(reference.Eigenvalues);
+                resumed.Bottom.Should().Equal(reference.Bottom);
+                resumed.Residuals.Should().Equal(reference.Residuals);
+            }
+            finally
+            {
+                Directory.Delete(dir, true);
+            }
+        }
+        // And the answer is right: the top 3 and the bottom 1 of the spectrum.
+        var sorted = spectrum.OrderBy(x => x).ToArray();
+        reference.Eigenvalues.Zip(sorted.Reverse().Take(3), (a, b) => Math.Abs(a - b)).Max().Should().BeLessThan(1e-8);
+        Math.Abs(reference.Bottom[0] - sorted[0]).Should().BeLessThan(1e-8);
     }
 
     [Fact]
