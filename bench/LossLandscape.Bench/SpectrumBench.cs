@@ -136,22 +136,48 @@ public static class SpectrumBench
         }
     }
 
+    /// <summary>The float32 model, its Hessian over the data in one batch, and the baseline: a plain TorchSharp double backward on the same model and data (CurvatureBench.HandHvp).</summary>
+    private sealed class Problem : IDisposable
+    {
+        private readonly Dataset _data;
+        private readonly Tensor[] _ps;
+        private readonly Tensor _v;
+        private readonly Tensor[] _vs;
+
+        public Problem(Dataset data)
+        {
+            _data = data;
+            Model = SpectrumBench.Model(ScalarType.Float32);
+            Op = new HessianOperator(Model, new CrossEntropyLoss(), data, new CurvatureOptions(BatchSize: 1000));
+            _ps = CurvatureBench.Params(Model);
+            manual_seed(5);
+            _v = Op.Space.Randn();
+            _vs = Op.Space.Split(_v);
+        }
+
+        public Mlp Model { get; }
+        public HessianOperator Op { get; }
+
+        public void Plain() => CurvatureBench.HandHvp(Model, _data.Inputs, _data.Labels, _ps, _vs);
+
+        public void Dispose()
+        {
+            _v.Dispose();
+            Model.Dispose();
+        }
+    }
+
     private static void Overhead(Dataset data, bool withFullBasis, int rounds)
     {
-        using var model = Model(ScalarType.Float32);
-        var op = new HessianOperator(model, new CrossEntropyLoss(), data, new CurvatureOptions(BatchSize: 1000));
-        // The baseline: a plain TorchSharp double backward on the same model and data (CurvatureBench.HandHvp).
-        var ps = CurvatureBench.Params(model);
-        manual_seed(5);
-        using var v = op.Space.Randn();
-        var vs = op.Space.Split(v);
+        using var problem = new Problem(data);
+        var op = problem.Op;
         double Baseline()
         {
             var ms = new List<double>();
             for (int i = 0; i < 7; i++)
             {
                 var sw = Stopwatch.StartNew();
-                CurvatureBench.HandHvp(model, data.Inputs, data.Labels, ps, vs);
+                problem.Plain();
                 ms.Add(sw.Elapsed.TotalMilliseconds);
             }
             ms.Sort();
@@ -164,7 +190,7 @@ public static class SpectrumBench
         // each step, a status line formatted each step as the CLI's) and the result written atomically.
         (EigenResult Result, double Wall, double InRunHvp, double Plain) Spectrum(LanczosOptions options)
         {
-            var timed = new Timed(op, () => CurvatureBench.HandHvp(model, data.Inputs, data.Labels, ps, vs));
+            var timed = new Timed(op, problem.Plain);
             string status = "";
             var progress = new SyncProgress<EigenProgress>(p => status = $"{p.Iteration}: {string.Join(", ", p.Top.Select(x => x.ToString("G6")))}");
             var sw = Stopwatch.StartNew();
@@ -232,22 +258,19 @@ public static class SpectrumBench
             }
         File.Delete(results);
     }
+
     /// <summary>
     /// The spectral density (SLQ, 10 probes of 80 steps, the defaults) as a user runs it, against its operator as the
     /// overhead part measures it: wall / (applications x a plain double backward timed after each application).
     /// </summary>
     private static void Density(Dataset data)
     {
-        using var model = Model(ScalarType.Float32);
-        var op = new HessianOperator(model, new CrossEntropyLoss(), data, new CurvatureOptions(BatchSize: 1000));
-        var ps = CurvatureBench.Params(model);
-        manual_seed(5);
-        using var v = op.Space.Randn();
-        var vs = op.Space.Split(v);
-        for (int i = 0; i < 3; i++) CurvatureBench.HandHvp(model, data.Inputs, data.Labels, ps, vs);
+        using var problem = new Problem(data);
+        var op = problem.Op;
+        for (int i = 0; i < 3; i++) problem.Plain();
         HvpMs(op, 3);
         SpectralDensity.Estimate(op, new SpectralDensityOptions(Probes: 1, Steps: 10));   // warm-up (JIT), not counted
-        var timed = new Timed(op, () => CurvatureBench.HandHvp(model, data.Inputs, data.Labels, ps, vs));
+        var timed = new Timed(op, problem.Plain);
         var sw = Stopwatch.StartNew();
         var r = SpectralDensity.Estimate(timed, new SpectralDensityOptions());
         double wall = sw.Elapsed.TotalMilliseconds - timed.PlainMilliseconds;
