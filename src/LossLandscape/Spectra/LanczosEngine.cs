@@ -570,5 +570,6 @@ internal sealed record EngineState(int Count, int Locked, long Applications, int
     double Scale, bool Restarted, bool ForceNext, double[] T, double[] W, double[] LockedResiduals, bool Arrow = false)
 {
     /// <summary>Vectors stored beside the state: the basis, then the restart's arrow when the next step is the first after a restart.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public int StoredRows => Count + (Arrow ? 1 : 0);
 }
