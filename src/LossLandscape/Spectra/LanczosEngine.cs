@@ -156,9 +156,6 @@ internal sealed class LanczosEngine : IDisposable
         // w -= sum_i T_ij q_i in one pass over the rows that couple to q_j: q_{j-1} and q_j in the three-term
         // recurrence; in the first step after a restart, the arrow z to the retained Ritz vectors (formed by the restart)
         // and q_j (locked rows couple to nothing).
-        int lo = j;
-        for (int i = 0; i < j && !_arrow; i++)
-            if (_t[i, j] != 0) { lo = i; break; }
         using (no_grad())
         {
             if (_arrow)
@@ -166,11 +163,17 @@ internal sealed class LanczosEngine : IDisposable
                 w.sub_(_q[_capacity]).add_(q, alpha: -a);
                 _arrow = false;
             }
-            else if (lo == j) w.add_(q, alpha: -a);
             else
             {
-                var c = tensor(Enumerable.Range(lo, j - lo + 1).Select(i => _t[i, j]).ToArray(), dtype: ScalarType.Float64).to(_op.DType, _op.Device);
-                w.addmv_(_q.narrow(0, lo, j - lo + 1).t(), c, beta: 1, alpha: -1);
+                int lo = j;
+                for (int i = 0; i < j; i++)
+                    if (_t[i, j] != 0) { lo = i; break; }
+                if (lo == j) w.add_(q, alpha: -a);
+                else
+                {
+                    var c = tensor(Enumerable.Range(lo, j - lo + 1).Select(i => _t[i, j]).ToArray(), dtype: ScalarType.Float64).to(_op.DType, _op.Device);
+                    w.addmv_(_q.narrow(0, lo, j - lo + 1).t(), c, beta: 1, alpha: -1);
+                }
             }
         }
         double b = ParameterSpace.WorkingNorm(w);

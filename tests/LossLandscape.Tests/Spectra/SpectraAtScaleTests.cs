@@ -144,6 +144,15 @@ public class SpectraAtScaleTests
         public void Report(T value) => action(value);
     }
 
+    /// <summary>A resumed run must be the uninterrupted one to the bit: the same applications, values and residuals.</summary>
+    private static void ShouldBeTheSameRun(EigenResult resumed, EigenResult reference)
+    {
+        resumed.Applications.Should().Be(reference.Applications);
+        resumed.Eigenvalues.Should().Equal(reference.Eigenvalues);
+        resumed.Bottom.Should().Equal(reference.Bottom);
+        resumed.Residuals.Should().Equal(reference.Residuals);
+    }
+
     private static string TempDir()
     {
         var d = Path.Combine(Path.GetTempPath(), "llscape-ckpt-" + Guid.NewGuid().ToString("N"));
@@ -170,11 +179,8 @@ public class SpectraAtScaleTests
                 .Should().Throw<OperationCanceledException>().WithMessage("*interrupted after 37 applications*run the same command again*");
             File.Exists(Path.Combine(dir, "lanczos.state")).Should().BeTrue();
             var resumed = Lanczos.Run(dense, ck);
-            resumed.Applications.Should().Be(reference.Applications);
+            ShouldBeTheSameRun(resumed, reference);
             resumed.Restarts.Should().Be(reference.Restarts);
-            resumed.Eigenvalues.Should().Equal(reference.Eigenvalues);
-            resumed.Bottom.Should().Equal(reference.Bottom);
-            resumed.Residuals.Should().Equal(reference.Residuals);
             // The state was written at the interruption (37): the resumed run applied the operator only for the steps left.
             dense.Applications.Should().Be(2 * reference.Applications);
             // A finished run returns its stored result; another problem in the same folder is refused.
@@ -222,11 +228,7 @@ public class SpectraAtScaleTests
                     state.Engine.Restarts.Should().Be(restartsAt.IndexOf(at) + 1);
                     basis!.shape[0].Should().Be(state.Engine.Count + 1);
                 }
-                var resumed = Lanczos.Run(dense, ck);
-                resumed.Applications.Should().Be(reference.Applications);
-                resumed.Eigenvalues.Should().Equal(reference.Eigenvalues);
-                resumed.Bottom.Should().Equal(reference.Bottom);
-                resumed.Residuals.Should().Equal(reference.Residuals);
+                ShouldBeTheSameRun(Lanczos.Run(dense, ck), reference);
             }
             finally
             {
