@@ -26,9 +26,13 @@ namespace LossLandscape.Spectra;
 /// </remarks>
 internal sealed class LanczosEngine : IDisposable
 {
-    // Columns per block of the restart's rotation: a buffer of r x 2^18 values (1 MiB per retained vector in float32),
-    // bounded whatever n; blocks of 2^16 cost a restart 1.6 times as much on 2 cores (more, smaller matrix products).
-    private const long Chunk = 1 << 18;
+    // The restart's rotation runs over blocks of columns through a buffer of at most 8 MiB whatever n and r: small enough
+    // to come from the allocator's reused memory (below glibc's mmap threshold, 32 MiB at most) rather than from fresh
+    // pages, which cost about 2 ms per MiB to touch on a VM (a buffer of r x 2^18 columns went over 32 MiB from r = 32 and
+    // was mapped afresh at every restart); blocks of 2^14 columns at least. On 2 cores, blocks of 2^15 to 2^18 columns
+    // cost a restart's products about the same.
+    private const long BufferBytes = 8L << 20;
+    private const long MinChunk = 1 << 14;
     private readonly ISymmetricOperator _op;
     private readonly Tensor _q;
     private readonly int _capacity;
@@ -420,7 +424,7 @@ internal sealed class LanczosEngine : IDisposable
                 }
             var sel = tensor(coef, new long[] { r + 1, s }, dtype: ScalarType.Float64).to(_op.DType, _op.Device);
             long n = _op.Dimension;
-            long chunk = Math.Min(Chunk, n);
+            long chunk = Math.Min(n, Math.Max(MinChunk, BufferBytes / (_q.ElementSize * (r + 1))));
             var buffer = empty(new long[] { r + 1, chunk }, dtype: _op.DType, device: _op.Device);
             for (long start = 0; start < n; start += chunk)
             {
