@@ -24,8 +24,9 @@ public static class Lanczos
     // A pair is locked at residual <= 10 eps max|theta|. The dropped coupling s makes every later vector lose orthogonality
     // to the locked one by up to s / beta per step, which the estimate must assume: at 100 eps (before), the locked rows'
     // estimates crossed sqrt(eps) within about five steps of every restart and set off nearly every reorthogonalization
-    // on the spectrum bench (their measured overlaps stayed 5-10 times lower); at 10 eps top-20 takes 42 Gram-Schmidt
-    // passes instead of 50 (top-10: 21 instead of 28), with the same applications and restarts.
+    // on the spectrum bench (their measured overlaps were mostly 5-10 times lower, though right after some restarts up to
+    // 4 times higher: the estimate is a model, not a bound); at 10 eps top-20 takes 42 Gram-Schmidt passes instead of 50
+    // (top-10: 21 instead of 28), with the same applications and restarts.
     private const double LockResidual = 10;
     private const string ResultName = "lanczos.result.json";
 
