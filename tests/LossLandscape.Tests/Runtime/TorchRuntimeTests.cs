@@ -65,19 +65,19 @@ public class TorchRuntimeTests
     public void RetainFreedHostMemory_ReusesFreedBlocks_WithoutNewPageFaults()
     {
         TorchRuntime.RetainFreedHostMemory().Should().BeTrue("this is Linux with glibc");
-        // Six 8 MiB blocks allocated, touched and freed, twice, on one thread. With glibc's defaults the freed top of
-        // the heap (48 MiB) is over its trim threshold, so the second round faults in every page again (12k faults).
-        long[] faults = new long[2];
+        // Six 4 MiB blocks allocated, touched and freed, three times, on one thread. With glibc's defaults the freed top of
+        // the heap (24 MiB) is over its trim threshold, so every later round faults in every page again (6k faults).
+        long[] faults = new long[3];
         var thread = new Thread(() =>
         {
-            for (int round = 0; round < 2; round++)
+            for (int round = 0; round < faults.Length; round++)
             {
                 long before = MinorFaultsOfThisThread();
                 var blocks = new IntPtr[6];
                 for (int j = 0; j < blocks.Length; j++)
                 {
-                    blocks[j] = System.Runtime.InteropServices.Marshal.AllocHGlobal(8 << 20); // malloc
-                    for (int i = 0; i < 8 << 20; i += 4096) System.Runtime.InteropServices.Marshal.WriteByte(blocks[j], i, 1);
+                    blocks[j] = System.Runtime.InteropServices.Marshal.AllocHGlobal(4 << 20); // malloc
+                    for (int i = 0; i < 4 << 20; i += 4096) System.Runtime.InteropServices.Marshal.WriteByte(blocks[j], i, 1);
                 }
                 foreach (var b in blocks) System.Runtime.InteropServices.Marshal.FreeHGlobal(b);
                 faults[round] = MinorFaultsOfThisThread() - before;
@@ -86,9 +86,12 @@ public class TorchRuntimeTests
         thread.Start();
         thread.Join();
         // Round 0 faults in fresh pages unless an earlier test (an in-process llscape run) already left retained memory
-        // in this arena, so only round 1 is asserted: with glibc's defaults it faults in all 6 x 2048 pages again.
-        const long pages = 6 * 2048;
-        faults[1].Should().BeLessThan(pages / 4, $"the second round reuses the freed blocks (round 0 took {faults[0]} faults)");
+        // in this arena, so only the later rounds are asserted: with glibc's defaults each of them faults in all 6 x 1024
+        // pages again. The better of rounds 1 and 2 is taken, and the blocks are 4 MiB (were 8): a thread's arena is a
+        // 64 MiB heap shared with other threads, and with tests running in parallel their memory once pushed 48 MiB of
+        // blocks into a second heap, which glibc unmaps whenever it empties, so that round faulted in afresh.
+        const long pages = 6 * 1024;
+        Math.Min(faults[1], faults[2]).Should().BeLessThan(pages / 4, $"a later round reuses the freed blocks (rounds took {string.Join(", ", faults)} faults)");
     }
 
     [Theory]
