@@ -33,7 +33,12 @@ public static class Lanczos
     /// <summary>Computes the requested extreme eigenvalues of <paramref name="op"/>.</summary>
     /// <exception cref="LossLandscapeException">Top/Bottom negative, none requested, or more than the dimension; a bad tolerance, iteration limit or basis size; a checkpoint of another run.</exception>
     /// <exception cref="OperationCanceledException">Cancelled; with a checkpoint, the state was written first.</exception>
-    public static EigenResult Run(ISymmetricOperator op, LanczosOptions? options = null, IProgress<EigenProgress>? progress = null, CancellationToken cancellationToken = default)
+    public static EigenResult Run(ISymmetricOperator op, LanczosOptions? options = null, IProgress<EigenProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        Run(op, options, progress, cancellationToken, null);
+
+    /// <summary>As the public overload; <paramref name="afterAdvance"/> sees the engine after each new vector joins the basis (tests check its orthogonality).</summary>
+    internal static EigenResult Run(ISymmetricOperator op, LanczosOptions? options, IProgress<EigenProgress>? progress, CancellationToken cancellationToken,
+        Action<LanczosEngine>? afterAdvance)
     {
         ArgumentNullException.ThrowIfNull(op);
         var o = options ?? new LanczosOptions();
@@ -131,6 +136,7 @@ public static class Lanczos
             bool exact = !restart && engine.Count >= n;
             if (converged || exact || engine.Applications >= maxSteps) { converged |= exact; break; }
             if (!engine.Advance(random, restart ? Choose : null)) break;
+            afterAdvance?.Invoke(engine);
             if (statePath is not null && engine.Applications % o.Checkpoint!.Every == 0) Save();
         }
 
