@@ -49,11 +49,9 @@ public class SpectraAtScaleTests
         var (op, dense) = (tiny.Op, tiny.Dense);
         var exact = DenseEigenvalues(dense);
         double norm = exact.Max(Math.Abs);
-        int top = ends == "bottom" ? 0 : 4, bottom = ends == "top" ? 0 : 3;
-        bool restarted = variant.StartsWith("restart", StringComparison.Ordinal);
-        var reorth = variant.EndsWith("partial", StringComparison.Ordinal) ? Reorthogonalization.Partial : Reorthogonalization.Full;
-        var r = Lanczos.Run(op, new LanczosOptions(top, bottom, 1e-10, MaxIterations: restarted ? 1500 : 59, Reorthogonalization: reorth,
-            BasisSize: restarted ? 30 : LanczosOptions.FullBasis, ReturnEigenvectors: true));
+        var options = TinyProblem.Options(ends, variant);
+        var (top, bottom, restarted) = (options.Top, options.Bottom, options.BasisSize != LanczosOptions.FullBasis);
+        var r = Lanczos.Run(op, options with { ReturnEigenvectors = true });
         r.Converged.Should().BeTrue();
         for (int i = 0; i < top; i++) Math.Abs(r.Eigenvalues[i] - exact[^(i + 1)]).Should().BeLessThan(1e-8 * norm, $"top {i}");
         for (int i = 0; i < bottom; i++) Math.Abs(r.Bottom[i] - exact[i]).Should().BeLessThan(1e-8 * norm, $"bottom {i}");
@@ -109,6 +107,15 @@ public class SpectraAtScaleTests
         public ISymmetricOperator Op { get; }
         public Tensor Dense { get; }
 
+        /// <summary>The run of a case: top 4 and / or bottom 3 to 1e-10; a basis of 30 (restart-*) or the full one; partial or full reorthogonalization.</summary>
+        public static LanczosOptions Options(string ends, string variant)
+        {
+            bool restarted = variant.StartsWith("restart", StringComparison.Ordinal);
+            var reorth = variant.EndsWith("partial", StringComparison.Ordinal) ? Reorthogonalization.Partial : Reorthogonalization.Full;
+            return new LanczosOptions(ends == "bottom" ? 0 : 4, ends == "top" ? 0 : 3, 1e-10, MaxIterations: restarted ? 1500 : 59,
+                Reorthogonalization: reorth, BasisSize: restarted ? 30 : LanczosOptions.FullBasis);
+        }
+
         public void Dispose()
         {
             _data.Dispose();
@@ -131,8 +138,6 @@ public class SpectraAtScaleTests
     {
         using var scope = NewDisposeScope();
         using var tiny = new TinyProblem(opName);
-        int top = ends == "bottom" ? 0 : 4, bottom = ends == "top" ? 0 : 3;
-        bool restarted = variant.StartsWith("restart", StringComparison.Ordinal);
         double worst = 0;
         int checks = 0;
         void Check(LanczosEngine engine)
@@ -143,8 +148,7 @@ public class SpectraAtScaleTests
             worst = Math.Max(worst, gram.abs().max().item<double>());
             checks++;
         }
-        var r = Lanczos.Run(tiny.Op, new LanczosOptions(top, bottom, 1e-10, MaxIterations: restarted ? 1500 : 59,
-            BasisSize: restarted ? 30 : LanczosOptions.FullBasis), null, default, Check);
+        var r = Lanczos.Run(tiny.Op, TinyProblem.Options(ends, variant), null, default, Check);
         r.Converged.Should().BeTrue();
         checks.Should().BeGreaterThan(10);
         worst.Should().BeLessThan(Math.Sqrt(2.220446049250313e-16), $"semi-orthogonality over {checks} steps");
