@@ -128,9 +128,12 @@ public class SpectraAtScaleTests
 
     /// <summary>
     /// Partial reorthogonalization keeps the basis semi-orthogonal, |q_i . q_k| &lt;= sqrt(eps) for every pair at every step,
-    /// measured on the basis itself (here the worst pairs reach 5e-9). Its estimate of the loss of orthogonality once
-    /// modelled the rounding as 3 eps |A|: G's double-vjp product rounds by up to 200 eps |A|, and with a restarted basis
-    /// (bottom, both ends) its bases reached 1.7e-7 and 2.6e-7. The rounding is now measured in the run.
+    /// measured on the basis itself. Its estimate of the loss of orthogonality once modelled the rounding as 3 eps |A|:
+    /// G's double-vjp product rounds by up to 200 eps |A|, and with a restarted basis (bottom, both ends) its bases reached
+    /// 1.7e-7 and 2.6e-7; the rounding is now measured in the run. A full basis is checked from four start vectors (each
+    /// rounds differently; the worst pairs reach 2.2e-9), a restarted one from the first only (5e-9): from start vector 1,
+    /// G's restarted basis at both ends reaches 1.48e-8, at the limit, so the estimate carried through a restart is a
+    /// model that holds here with no margin to spare, not a bound.
     /// </summary>
     [Theory]
     [MemberData(nameof(PartialVariants))]
@@ -138,20 +141,24 @@ public class SpectraAtScaleTests
     {
         using var scope = NewDisposeScope();
         using var tiny = new TinyProblem(opName);
-        double worst = 0;
-        int checks = 0;
-        void Check(LanczosEngine engine)
+        bool restarted = variant.StartsWith("restart", StringComparison.Ordinal);
+        foreach (long seed in restarted ? new long[] { 0 } : new long[] { 0, 1, 2, 3 })
         {
-            using var inner = NewDisposeScope();
-            var q = engine.Basis;
-            var gram = q.matmul(q.t()) - eye(q.shape[0], dtype: ScalarType.Float64);
-            worst = Math.Max(worst, gram.abs().max().item<double>());
-            checks++;
+            double worst = 0;
+            int checks = 0;
+            void Check(LanczosEngine engine)
+            {
+                using var inner = NewDisposeScope();
+                var q = engine.Basis;
+                var gram = q.matmul(q.t()) - eye(q.shape[0], dtype: ScalarType.Float64);
+                worst = Math.Max(worst, gram.abs().max().item<double>());
+                checks++;
+            }
+            var r = Lanczos.Run(tiny.Op, TinyProblem.Options(ends, variant) with { Seed = seed }, null, default, Check);
+            r.Converged.Should().BeTrue();
+            checks.Should().BeGreaterThan(10);
+            worst.Should().BeLessThan(Math.Sqrt(2.220446049250313e-16), $"semi-orthogonality over {checks} steps from start vector {seed}");
         }
-        var r = Lanczos.Run(tiny.Op, TinyProblem.Options(ends, variant), null, default, Check);
-        r.Converged.Should().BeTrue();
-        checks.Should().BeGreaterThan(10);
-        worst.Should().BeLessThan(Math.Sqrt(2.220446049250313e-16), $"semi-orthogonality over {checks} steps");
     }
 
     /// <summary>Many well-separated outliers converge one after another: the partial scheme must keep every one of them single (no ghosts) while reorthogonalizing at only some steps.</summary>
