@@ -54,6 +54,13 @@ internal sealed class LanczosEngine : IDisposable
     private readonly double[,] _t;
     private readonly double[,] _w;
     private readonly double[] _lockedResidual;
+    // The Lanczos relation A Q = Q T + beta q_m e^T + F, where column k of F holds what reorthogonalization removed from
+    // A q_k: _removed[i, k] is the coefficient along q_i, summed over passes, since the last restart. A Ritz vector
+    // y_a = Q s_a formed at a restart then has A y_a = theta_a y_a + coupling_a q_m + F s_a, and F s_a is not in T';
+    // _relation[k] is |F s| for a Ritz vector (locked or retained) in row k, carried through later restarts.
+    private readonly double[,] _removed;
+    private readonly double[] _relation;
+    private int _removedColumn = -1;
     private readonly double[] _omega;
     private bool _pending;
     // After a restart, the last row of _q holds z = sum_i T_{i,j} y_i, the retained Ritz vectors' arrow to the next vector
@@ -80,6 +87,8 @@ internal sealed class LanczosEngine : IDisposable
         _t = new double[_capacity, _capacity];
         _w = new double[_capacity, _capacity];
         _lockedResidual = new double[_capacity];
+        _relation = new double[_capacity];
+        _removed = new double[_capacity + 1, _capacity + 1];
         _omega = new double[_capacity];
     }
 
@@ -143,6 +152,8 @@ internal sealed class LanczosEngine : IDisposable
         Array.Clear(_t);
         Array.Clear(_w);
         Array.Clear(_lockedResidual);
+        Array.Clear(_relation);
+        Array.Clear(_removed);
         Array.Clear(_omega);
     }
 
@@ -166,6 +177,8 @@ internal sealed class LanczosEngine : IDisposable
         using var scope = NewDisposeScope();
         var q = _q[j];
         var w = _q[j + 1];
+        for (int i = 0; i <= _capacity; i++) _removed[i, j] = 0;
+        _removedColumn = j;
         _op.ApplyInto(q, w);
         Applications++;
         double a = ParameterSpace.WorkingDot(q, w);
@@ -243,6 +256,7 @@ internal sealed class LanczosEngine : IDisposable
                     for (int k = start; k < start + length; k++) _omega[k] = _eps;
             }
         }
+        _removedColumn = -1;
         TrailingBeta = b;
         _pending = true;
     }
@@ -355,7 +369,7 @@ internal sealed class LanczosEngine : IDisposable
                 x += _t[i, k] * _w[i, j] - _w[k, i] * _t[i, j];
             // A locked vector's coupling s to a residual vector that a later restart recombined is no longer in T: A q_j
             // then has an unsubtracted component of up to s along it (pairs are locked only at s <= eps |A|).
-            double nk = k < Locked ? noise + _lockedResidual[k] : noise;
+            double nk = (k < Locked ? noise + _lockedResidual[k] : noise) + _relation[k];
             x = (x + (x >= 0 ? nk : -nk)) / b;
             _omega[k] = x;
             worst = Math.Max(worst, Math.Abs(x));
@@ -382,6 +396,11 @@ internal sealed class LanczosEngine : IDisposable
             {
                 var q = _q.narrow(0, lo, len);
                 using var c = q.mv(w);
+                if (_removedColumn >= 0)
+                {
+                    var removed = c.to(ScalarType.Float64).cpu().data<double>().ToArray();
+                    for (int i = 0; i < len; i++) _removed[lo + i, _removedColumn] += removed[i];
+                }
                 w.addmv_(q.t(), c, beta: 1, alpha: -1);
             }
             Reorthogonalizations++;
@@ -537,6 +556,28 @@ internal sealed class LanczosEngine : IDisposable
             _t[i, l + r] = _t[l + r, i] = coupling[cols[a]];
         }
         for (int a = 0; a < lockNew.Length; a++) _lockedResidual[l + a] = residual[lockNew[a]];
+        // A new Ritz vector y_a = sum_k S_ka q_k has A y_a = theta_a y_a + coupling_a q_m + f_a with f_a = F s_a (what the
+        // cycle's reorthogonalizations removed, combined as y_a combines the rows) plus the earlier Ritz vectors' own f,
+        // taken as independent of it. f_a is not in T', and after the restart the new Krylov vectors explore directions
+        // outside the basis that f_a points along, so every later product A q_j has an unsubtracted component of up to
+        // |f_a| along y_a. Not modelled (before), it kept G's restarted basis at both ends from start vector 4 at overlaps
+        // of 1e-8 with one retained Ritz vector one step after each reorthogonalization, against estimates of 1e-10.
+        var relation = new double[r];
+        for (int a = 0; a < r; a++)
+        {
+            double x = 0;
+            for (int k = 0; k < s; k++) x += sv[k, cols[a]] * sv[k, cols[a]] * _relation[l + k] * _relation[l + k];
+            for (int i = 0; i <= m; i++)
+            {
+                double g = 0;
+                for (int k = 0; k < s; k++) g += _removed[i, l + k] * sv[k, cols[a]];
+                x += g * g;
+            }
+            relation[a] = Math.Sqrt(x);
+        }
+        for (int i = l; i <= m; i++) _relation[i] = 0;
+        for (int a = 0; a < r; a++) _relation[l + a] = relation[a];
+        Array.Clear(_removed);
         Locked = l + lockNew.Length;
         Count = newCount;
         Restarted = true;
@@ -545,7 +586,11 @@ internal sealed class LanczosEngine : IDisposable
 
     /// <summary>The engine's state at a step boundary (after <see cref="Advance"/>), without the basis.</summary>
     public EngineState Save() => new(Count, Locked, Applications, Restarts, Reorthogonalizations, TrailingBeta, Scale, Restarted, _forceNext,
-        Flatten(_t, Count), Flatten(_w, Count), _lockedResidual.Take(Count).ToArray(), _arrow, _noiseSquares, _noiseSamples);
+        Flatten(_t, Count), Flatten(_w, Count), _lockedResidual.Take(Count).ToArray(), _arrow, _noiseSquares, _noiseSamples)
+    {
+        Relations = _relation.Take(Count).ToArray(),
+        Removed = Flatten(_removed, Count),
+    };
 
     /// <summary>The restart's arrow z when the next step is the first after a restart (stored after <see cref="Basis"/>), else null.</summary>
     public Tensor? Arrow => _arrow ? _q[_capacity] : null;
@@ -584,6 +629,16 @@ internal sealed class LanczosEngine : IDisposable
                 _w[i, k] = s.W[i * Count + k];
             }
         for (int i = 0; i < Count; i++) _lockedResidual[i] = s.LockedResiduals[i];
+        // States written before the relation term was kept load without it (then they resume with zeros: correctly, but
+        // not bit for bit as the run would have gone on).
+        Array.Clear(_relation);
+        Array.Clear(_removed);
+        if (s.Relations is { } rel && rel.Length == Count)
+            for (int i = 0; i < Count; i++) _relation[i] = rel[i];
+        if (s.Removed is { } rem && rem.Length == Count * Count)
+            for (int i = 0; i < Count; i++)
+                for (int k = 0; k < Count; k++)
+                    _removed[i, k] = rem[i * Count + k];
     }
 
     private static double[] Flatten(double[,] a, int n)
@@ -612,6 +667,12 @@ internal sealed record EngineState(int Count, int Locked, long Applications, int
     double Scale, bool Restarted, bool ForceNext, double[] T, double[] W, double[] LockedResiduals, bool Arrow = false,
     double NoiseSquares = 0, long NoiseSamples = 0)
 {
+    /// <summary>Per row, the size of a Ritz vector's Lanczos-relation residual |F s| (null in states written before it was kept).</summary>
+    public double[]? Relations { get; init; }
+
+    /// <summary>What reorthogonalization removed since the last restart, row-major Count x Count (null in states written before it was kept).</summary>
+    public double[]? Removed { get; init; }
+
     /// <summary>Vectors stored beside the state: the basis, then the restart's arrow when the next step is the first after a restart.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public int StoredRows => Count + (Arrow ? 1 : 0);
