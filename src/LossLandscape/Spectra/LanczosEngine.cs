@@ -29,7 +29,10 @@ namespace LossLandscape.Spectra;
 /// the basis (recombined in column chunks, so no second basis is allocated), q_m follows them, and T becomes
 /// diag(theta) with the arrow T_{i,r} = beta_{m-1} s_{m-1,i} to q_m. Retained pairs that the caller marks (converged to
 /// rounding) are locked: they stay in the basis, take no part in later restarts, and their coupling is dropped from
-/// the projected problem (an error of the size of that coupling, which the orthogonality estimate accounts for).</para>
+/// the projected problem (an error of the size of that coupling, which the orthogonality estimate accounts for).
+/// What partial reorthogonalization removed from the products since the last restart is kept (the columns of F in
+/// A Q = Q T + beta q_m e^T + F); a restart folds it into each new Ritz vector's relation residual |F s_i|, which T' leaves
+/// out, and the estimate carries it for that vector from then on.</para>
 /// </remarks>
 internal sealed class LanczosEngine : IDisposable
 {
@@ -60,7 +63,6 @@ internal sealed class LanczosEngine : IDisposable
     // _relation[k] is |F s| for a Ritz vector (locked or retained) in row k, carried through later restarts.
     private readonly double[,] _removed;
     private readonly double[] _relation;
-    private int _removedColumn = -1;
     private readonly double[] _omega;
     private bool _pending;
     // After a restart, the last row of _q holds z = sum_i T_{i,j} y_i, the retained Ritz vectors' arrow to the next vector
@@ -88,7 +90,7 @@ internal sealed class LanczosEngine : IDisposable
         _w = new double[_capacity, _capacity];
         _lockedResidual = new double[_capacity];
         _relation = new double[_capacity];
-        _removed = new double[_capacity + 1, _capacity + 1];
+        _removed = new double[_capacity, _capacity];
         _omega = new double[_capacity];
     }
 
@@ -177,8 +179,7 @@ internal sealed class LanczosEngine : IDisposable
         using var scope = NewDisposeScope();
         var q = _q[j];
         var w = _q[j + 1];
-        for (int i = 0; i <= _capacity; i++) _removed[i, j] = 0;
-        _removedColumn = j;
+        for (int i = 0; i < _capacity; i++) _removed[i, j] = 0;
         _op.ApplyInto(q, w);
         Applications++;
         double a = ParameterSpace.WorkingDot(q, w);
@@ -251,12 +252,11 @@ internal sealed class LanczosEngine : IDisposable
             var runs = Runs(j);
             if (runs.Count > 0)
             {
-                b = Orthogonalize(w, runs, b);
+                b = Orthogonalize(w, runs, b, removedColumn: j);
                 foreach (var (start, length) in runs)
                     for (int k = start; k < start + length; k++) _omega[k] = _eps;
             }
         }
-        _removedColumn = -1;
         TrailingBeta = b;
         _pending = true;
     }
@@ -383,9 +383,11 @@ internal sealed class LanczosEngine : IDisposable
 
     /// <summary>
     /// w minus its projection on the basis rows of <paramref name="runs"/> (start, length), by classical Gram-Schmidt run
-    /// by run; a second pass when the first removed more than 1 - 1/sqrt(2) of the norm.
+    /// by run; a second pass when the first removed more than 1 - 1/sqrt(2) of the norm. With <c>removedColumn</c> >= 0 (the
+    /// step whose product w is, under partial reorthogonalization), the coefficients removed are added to that column of
+    /// <c>_removed</c>.
     /// </summary>
-    private double Orthogonalize(Tensor w, IReadOnlyList<(int Start, int Length)> runs, double before)
+    private double Orthogonalize(Tensor w, IReadOnlyList<(int Start, int Length)> runs, double before, int removedColumn = -1)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
@@ -396,10 +398,10 @@ internal sealed class LanczosEngine : IDisposable
             {
                 var q = _q.narrow(0, lo, len);
                 using var c = q.mv(w);
-                if (_removedColumn >= 0)
+                if (removedColumn >= 0)
                 {
                     var removed = c.to(ScalarType.Float64).cpu().data<double>().ToArray();
-                    for (int i = 0; i < len; i++) _removed[lo + i, _removedColumn] += removed[i];
+                    for (int i = 0; i < len; i++) _removed[lo + i, removedColumn] += removed[i];
                 }
                 w.addmv_(q.t(), c, beta: 1, alpha: -1);
             }
