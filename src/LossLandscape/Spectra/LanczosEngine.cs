@@ -26,7 +26,7 @@ namespace LossLandscape.Spectra;
 /// of 42, top-10 23 instead of 21, and in paired runs the overhead per application rose by 0.1-0.8 %.</para>
 /// <para>Thick restart: when the basis holds m vectors and the residual vector q_m, the active block of T (the vectors
 /// not locked) is diagonalised, T_a = S diag(theta) S^T; the wanted Ritz vectors and some extra ones, y_i = Q_a s_i, replace
-/// the basis (recombined in column chunks, so no second basis is allocated), q_m follows them, and T becomes
+/// the basis (recombined in place, see <see cref="RowCombination"/>, so no second basis is allocated), q_m follows them, and T becomes
 /// diag(theta) with the arrow T_{i,r} = beta_{m-1} s_{m-1,i} to q_m. Retained pairs that the caller marks (converged to
 /// rounding) are locked: they stay in the basis, take no part in later restarts, and their coupling is dropped from
 /// the projected problem (an error of the size of that coupling, which the orthogonality estimate accounts for).
@@ -36,7 +36,7 @@ namespace LossLandscape.Spectra;
 /// </remarks>
 internal sealed class LanczosEngine : IDisposable
 {
-    // The restart's rotation runs over blocks of columns through a buffer of at most 8 MiB whatever n and r: small enough
+    // Without RowCombination, the restart's rotation runs over blocks of columns through a buffer of at most 8 MiB whatever n and r: small enough
     // to come from the allocator's reused memory (below glibc's mmap threshold, 32 MiB at most) rather than from fresh
     // pages, which cost about 2 ms per MiB to touch on a VM (a buffer of r x 2^18 columns went over 32 MiB from r = 32 and
     // was mapped afresh at every restart); blocks of 2^14 columns at least. On 2 cores, blocks of 2^15 to 2^18 columns
@@ -467,8 +467,9 @@ internal sealed class LanczosEngine : IDisposable
         using (var scope = NewDisposeScope())
         using (no_grad())
         {
-            // Y = S_sel^T Q_a, in column chunks so that no second basis is allocated, and in the same product the arrow
-            // z = sum_a coupling_a y_a = Q_a (S_sel coupling) to q_m (which becomes row l + r) into the last row.
+            // Y = S_sel^T Q_a in place (no second basis is allocated), and in the same product the arrow
+            // z = sum_a coupling_a y_a = Q_a (S_sel coupling) to q_m (which becomes row l + r) into the last row. Where the
+            // SIMD loop does not apply (another device or dtype), libtorch's product in column chunks through a buffer.
             var coef = new double[(r + 1) * s];
             for (int a = 0; a < r; a++)
                 for (int i = 0; i < s; i++)
@@ -476,19 +477,23 @@ internal sealed class LanczosEngine : IDisposable
                     coef[a * s + i] = sv[i, cols[a]];
                     coef[r * s + i] += sv[i, cols[a]] * coupling[cols[a]];
                 }
-            var sel = tensor(coef, new long[] { r + 1, s }, dtype: ScalarType.Float64).to(_op.DType, _op.Device);
-            long n = _op.Dimension;
-            long chunk = Math.Min(n, Math.Max(MinChunk, BufferBytes / (_q.ElementSize * (r + 1))));
-            var buffer = empty(new long[] { r + 1, chunk }, dtype: _op.DType, device: _op.Device);
-            for (long start = 0; start < n; start += chunk)
+            var outputs = Enumerable.Range(l, r).Append(_capacity).ToArray();
+            if (!RowCombination.TryCombine(_q, l, s, coef, outputs))
             {
-                using var inner = NewDisposeScope();
-                long len = Math.Min(chunk, n - start);
-                var block = _q.narrow(1, start, len);
-                var y = buffer.narrow(1, 0, len);
-                y.addmm_(sel, block.narrow(0, l, s), beta: 0, alpha: 1);
-                block.narrow(0, l, r).copy_(y.narrow(0, 0, r));
-                block[_capacity].copy_(y[r]);
+                var sel = tensor(coef, new long[] { r + 1, s }, dtype: ScalarType.Float64).to(_op.DType, _op.Device);
+                long n = _op.Dimension;
+                long chunk = Math.Min(n, Math.Max(MinChunk, BufferBytes / (_q.ElementSize * (r + 1))));
+                var buffer = empty(new long[] { r + 1, chunk }, dtype: _op.DType, device: _op.Device);
+                for (long start = 0; start < n; start += chunk)
+                {
+                    using var inner = NewDisposeScope();
+                    long len = Math.Min(chunk, n - start);
+                    var block = _q.narrow(1, start, len);
+                    var y = buffer.narrow(1, 0, len);
+                    y.addmm_(sel, block.narrow(0, l, s), beta: 0, alpha: 1);
+                    block.narrow(0, l, r).copy_(y.narrow(0, 0, r));
+                    block[_capacity].copy_(y[r]);
+                }
             }
             _q[l + r].copy_(_q[m]);
             _arrow = true;
