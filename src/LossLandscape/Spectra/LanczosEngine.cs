@@ -24,15 +24,19 @@ namespace LossLandscape.Spectra;
 /// sqrt(eps) unnoticed (up to 2.6e-7 against 1.5e-8). On the float32 spectrum bench the samples are about eps |A|
 /// (median 0.9, at most 9 eps |A|), so the estimate there is about as before: top-20 takes 43 Gram-Schmidt passes instead
 /// of 42, top-10 23 instead of 21, and in paired runs the overhead per application rose by 0.1-0.8 %.</para>
-/// <para>Thick restart: when the basis holds m vectors and the residual vector q_m, the active block of T (the vectors
-/// not locked) is diagonalised, T_a = S diag(theta) S^T; the wanted Ritz vectors and some extra ones, y_i = Q_a s_i, replace
-/// the basis (recombined in place, see <see cref="RowCombination"/>, so no second basis is allocated), q_m follows them, and T becomes
-/// diag(theta) with the arrow T_{i,r} = beta_{m-1} s_{m-1,i} to q_m. Retained pairs that the caller marks (converged to
+/// <para>Thick restart (exact): when the basis B (m vectors, l of them locked) and the residual vector q_m are full, the
+/// relation A B = [B, q_m] (T + F) holds up to rounding, F being what reorthogonalization removed from each product since
+/// the last restart. With the Gram matrix of [B, q_m] (<see cref="RowCombination.TryGram"/>), the active vectors are
+/// orthonormalized against the locked ones and among themselves, V = B X; the Rayleigh quotient V^T A V = X^T G (T + F) X
+/// is diagonalised; the wanted Ritz vectors and some extra ones, y_i = V z_i, replace the active block, q_m orthonormalized
+/// against B follows them as u, and T becomes diag(theta) with the arrow kappa_i = u^T A y_i (all recombined in place, see
+/// <see cref="RowCombination"/>, so no second basis is allocated). The new basis is orthonormal to rounding and every
+/// retained pair satisfies A y = theta y + kappa u to rounding, so the estimates restart at rounding level. (Restarting from
+/// the Ritz vectors of T on the semi-orthogonal basis, as before, left them a relation residual of up to sqrt(eps) beta
+/// outside the basis, which every later product fed back into them: on the spectrum bench top-20 needed 58 Gram-Schmidt
+/// passes with that residual in the estimate, 26 now; top-10 26, now 4.) Retained pairs that the caller marks (converged to
 /// rounding) are locked: they stay in the basis, take no part in later restarts, and their coupling is dropped from
-/// the projected problem (an error of the size of that coupling, which the orthogonality estimate accounts for).
-/// What partial reorthogonalization removed from the products since the last restart is kept (the columns of F in
-/// A Q = Q T + beta q_m e^T + F); a restart folds it into each new Ritz vector's relation residual |F s_i|, which T' leaves
-/// out, and the estimate carries it for that vector from then on.</para>
+/// the projected problem (an error of the size of that coupling, which the orthogonality estimate accounts for).</para>
 /// </remarks>
 internal sealed class LanczosEngine : IDisposable
 {
@@ -57,12 +61,9 @@ internal sealed class LanczosEngine : IDisposable
     private readonly double[,] _t;
     private readonly double[,] _w;
     private readonly double[] _lockedResidual;
-    // The Lanczos relation A Q = Q T + beta q_m e^T + F, where column k of F holds what reorthogonalization removed from
-    // A q_k: _removed[i, k] is the coefficient along q_i, summed over passes, since the last restart. A Ritz vector
-    // y_a = Q s_a formed at a restart then has A y_a = theta_a y_a + coupling_a q_m + F s_a, and F s_a is not in T';
-    // _relation[k] is |F s| for a Ritz vector (locked or retained) in row k, carried through later restarts.
+    // The Lanczos relation A Q = Q (T + F) + beta q_m e^T, where column k of F holds what reorthogonalization removed from
+    // A q_k: _removed[i, k] is the coefficient along q_i, summed over passes, since the last restart (which uses it).
     private readonly double[,] _removed;
-    private readonly double[] _relation;
     private readonly double[] _omega;
     private bool _pending;
     // After a restart, the last row of _q holds z = sum_i T_{i,j} y_i, the retained Ritz vectors' arrow to the next vector
@@ -89,7 +90,6 @@ internal sealed class LanczosEngine : IDisposable
         _t = new double[_capacity, _capacity];
         _w = new double[_capacity, _capacity];
         _lockedResidual = new double[_capacity];
-        _relation = new double[_capacity];
         _removed = new double[_capacity, _capacity];
         _omega = new double[_capacity];
     }
@@ -154,13 +154,15 @@ internal sealed class LanczosEngine : IDisposable
         Array.Clear(_t);
         Array.Clear(_w);
         Array.Clear(_lockedResidual);
-        Array.Clear(_relation);
         Array.Clear(_removed);
         Array.Clear(_omega);
     }
 
     /// <summary>Row i of the basis (a view).</summary>
     public Tensor this[int i] => _q[i];
+
+    /// <summary>Entry (i, k) of the projected matrix T (tests).</summary>
+    internal double Projected(int i, int k) => _t[i, k];
 
     /// <summary>The diagonal of T over the first <paramref name="m"/> vectors.</summary>
     public double[] Diagonal(int m) => Enumerable.Range(0, m).Select(i => _t[i, i]).ToArray();
@@ -242,7 +244,7 @@ internal sealed class LanczosEngine : IDisposable
         }
         if (reorthogonalize && _mode == Reorthogonalization.Full)
         {
-            b = Orthogonalize(w, Count, b);
+            b = Orthogonalize(w, new[] { (0, Count) }, b, removedColumn: j);
             for (int k = 0; k <= j; k++) _omega[k] = _eps;
         }
         else if (reorthogonalize)
@@ -369,7 +371,7 @@ internal sealed class LanczosEngine : IDisposable
                 x += _t[i, k] * _w[i, j] - _w[k, i] * _t[i, j];
             // A locked vector's coupling s to a residual vector that a later restart recombined is no longer in T: A q_j
             // then has an unsubtracted component of up to s along it (pairs are locked only at s <= eps |A|).
-            double nk = (k < Locked ? noise + _lockedResidual[k] : noise) + _relation[k];
+            double nk = k < Locked ? noise + _lockedResidual[k] : noise;
             x = (x + (x >= 0 ? nk : -nk)) / b;
             _omega[k] = x;
             worst = Math.Max(worst, Math.Abs(x));
@@ -442,23 +444,85 @@ internal sealed class LanczosEngine : IDisposable
     private void Restart(Func<double[], double[], int[]> chooseRetained)
     {
         int l = Locked, m = Count - 1, s = m - l;
-        // T over the active block [l, m) and the coupling beta_{m-1} of its last vector to q_m.
-        double beta = _t[m - 1, m];
-        var mat = Matrix<double>.Build.Dense(s, s, (i, k) => _t[l + i, l + k]);
+        // The basis B (rows 0..m-1: l locked, then the s active ones) and the residual vector q (row m) satisfy, up to the
+        // rounding of each product and the couplings dropped at locking, A B = [B, q] H with H = T + F ((m + 1) x m): T
+        // the projected matrix with beta to q, F what reorthogonalization removed from each product. B is only
+        // semi-orthogonal (overlaps up to sqrt(eps)) and F is of that size too, so the Ritz vectors of T alone, B s, would
+        // satisfy their relation only to sqrt(eps) beta (a residual outside the basis that every later product feeds back
+        // into them). Instead the restart is exact: with the Gram matrix G of [B, q], the active rows are orthonormalized
+        // against the locked ones and among themselves (V = B X, X^T G X = I, V orthogonal to the locked rows), the
+        // Rayleigh quotient V^T A V = X^T G H X is diagonalised, and q is orthonormalized against all of B: the new
+        // basis is orthonormal to rounding and the relation A y = theta y + kappa u (u the new residual vector) holds to
+        // rounding for every retained Ritz vector y.
+        // Without reorthogonalization (the plain recurrence, for comparison) the basis is taken as orthonormal, G = I: the
+        // classical thick restart from the Ritz vectors of T, y = B s and u = q_m.
+        double[,] g;
+        if (_mode == Reorthogonalization.None)
+        {
+            g = new double[m + 1, m + 1];
+            for (int i = 0; i <= m; i++) g[i, i] = 1;
+        }
+        else g = Gram(m + 1);
+        var h = Matrix<double>.Build.Dense(m + 1, m, (i, k) => _t[i, k] + _removed[i, k]);
+        var gram = Matrix<double>.Build.Dense(m + 1, m + 1, (i, k) => g[i, k]);
+        var gBB = gram.SubMatrix(0, m, 0, m);
+        var x = Matrix<double>.Build.Dense(m, s);
+        try
+        {
+            // X = [-G_LL^-1 G_LA; I] R^-1, R^T R = G_AA - G_AL G_LL^-1 G_LA (the active rows less their locked components).
+            var proj = Matrix<double>.Build.Dense(l, s);
+            var schur = gBB.SubMatrix(l, s, l, s);
+            if (l > 0)
+            {
+                var gLL = gBB.SubMatrix(0, l, 0, l);
+                var gLA = gBB.SubMatrix(0, l, l, s);
+                proj = gLL.Cholesky().Solve(gLA);
+                schur -= gLA.TransposeThisAndMultiply(proj);
+            }
+            var rInv = schur.Cholesky().Factor.Transpose().Inverse();   // R = L^T upper; R^-1 upper
+            var top = -proj * rInv;
+            x.SetSubMatrix(0, 0, top);
+            x.SetSubMatrix(l, 0, rInv);
+        }
+        catch (ArgumentException)
+        {
+            throw Lost();
+        }
+        // The Rayleigh quotient on span(V) and its eigenpairs; the coupling of each Ritz vector to u.
+        var gh = gram * h;                                       // (m + 1) x m: [B, q]^T A B
+        var mat = x.TransposeThisAndMultiply(gh.SubMatrix(0, m, 0, m) * x);
+        mat = (mat + mat.Transpose()) * 0.5;
+        if (!mat.Enumerate().All(double.IsFinite))
+            throw new LossLandscapeException("The projected matrix holds NaN or Inf; the operator produced non-finite values.");
         var evd = mat.Evd(Symmetricity.Symmetric);
         var order = Enumerable.Range(0, s).OrderBy(i => evd.EigenValues[i].Real).ToArray();
         var theta = order.Select(i => evd.EigenValues[i].Real).ToArray();
-        var sv = new double[s, s];
-        for (int i = 0; i < s; i++)
-            for (int c = 0; c < s; c++)
-                sv[i, c] = evd.EigenVectors[i, order[c]];
-        var coupling = Enumerable.Range(0, s).Select(c => beta * sv[s - 1, c]).ToArray();
+        var z = Matrix<double>.Build.Dense(s, s, (i, c) => evd.EigenVectors[i, order[c]]);
+        var ritz = x * z;                                        // m x s: the Ritz vectors' coefficients over B
+        // u = [B, q] x_u: q less its projection p = G_BB^-1 g_Bq on B, normalized.
+        var gBq = gram.SubMatrix(0, m, m, 1);
+        Matrix<double> p;
+        double rho2;
+        try
+        {
+            p = gBB.Cholesky().Solve(gBq);
+            rho2 = g[m, m] - gBq.TransposeThisAndMultiply(p)[0, 0];
+        }
+        catch (ArgumentException)
+        {
+            throw Lost();
+        }
+        if (!(rho2 > 0)) throw Lost();
+        var xu = Vector<double>.Build.Dense(m + 1, i => (i < m ? -p[i, 0] : 1) / Math.Sqrt(rho2));
+        // kappa_c = u^T A y_c = x_u^T G H (ritz z_c).
+        var kappa = (gh * ritz).TransposeThisAndMultiply(xu);
+        var coupling = kappa.ToArray();
         var residual = coupling.Select(Math.Abs).ToArray();
         // The caller picks which active pairs to keep (indices into theta, ascending) and, by a negative sign (-1 - c),
         // which of them to lock.
         var picked = chooseRetained(theta, residual);
-        var lockNew = picked.Where(p => p < 0).Select(p => -1 - p).ToArray();
-        var keep = picked.Where(p => p >= 0).ToArray();
+        var lockNew = picked.Where(c => c < 0).Select(c => -1 - c).ToArray();
+        var keep = picked.Where(c => c >= 0).ToArray();
         var cols = lockNew.Concat(keep).ToArray();
         int r = cols.Length;
         if (r == 0 || r > s - 2)
@@ -467,95 +531,53 @@ internal sealed class LanczosEngine : IDisposable
         using (var scope = NewDisposeScope())
         using (no_grad())
         {
-            // Y = S_sel^T Q_a in place (no second basis is allocated), and in the same product the arrow
-            // z = sum_a coupling_a y_a = Q_a (S_sel coupling) to q_m (which becomes row l + r) into the last row. Where the
+            // Over the rows 0..m in place (no second basis is allocated): the retained Ritz vectors into rows l..l+r-1,
+            // u into row l + r, and in the same product the arrow z = sum_a kappa_a y_a to u into the last row. Where the
             // SIMD loop does not apply (another device or dtype), libtorch's product in column chunks through a buffer.
-            var coef = new double[(r + 1) * s];
+            int inputs = m + 1, outs = r + 2;
+            var coef = new double[outs * inputs];
             for (int a = 0; a < r; a++)
-                for (int i = 0; i < s; i++)
+                for (int i = 0; i < m; i++)
                 {
-                    coef[a * s + i] = sv[i, cols[a]];
-                    coef[r * s + i] += sv[i, cols[a]] * coupling[cols[a]];
+                    coef[a * inputs + i] = ritz[i, cols[a]];
+                    coef[(r + 1) * inputs + i] += ritz[i, cols[a]] * coupling[cols[a]];
                 }
-            var outputs = Enumerable.Range(l, r).Append(_capacity).ToArray();
-            if (!RowCombination.TryCombine(_q, l, s, coef, outputs))
+            for (int i = 0; i <= m; i++) coef[r * inputs + i] = xu[i];
+            var outputs = Enumerable.Range(l, r + 1).Append(_capacity).ToArray();
+            if (!RowCombination.TryCombine(_q, 0, inputs, coef, outputs))
             {
-                var sel = tensor(coef, new long[] { r + 1, s }, dtype: ScalarType.Float64).to(_op.DType, _op.Device);
+                var sel = tensor(coef, new long[] { outs, inputs }, dtype: ScalarType.Float64).to(_op.DType, _op.Device);
                 long n = _op.Dimension;
-                long chunk = Math.Min(n, Math.Max(MinChunk, BufferBytes / (_q.ElementSize * (r + 1))));
-                var buffer = empty(new long[] { r + 1, chunk }, dtype: _op.DType, device: _op.Device);
+                long chunk = Math.Min(n, Math.Max(MinChunk, BufferBytes / (_q.ElementSize * outs)));
+                var buffer = empty(new long[] { outs, chunk }, dtype: _op.DType, device: _op.Device);
                 for (long start = 0; start < n; start += chunk)
                 {
                     using var inner = NewDisposeScope();
                     long len = Math.Min(chunk, n - start);
                     var block = _q.narrow(1, start, len);
                     var y = buffer.narrow(1, 0, len);
-                    y.addmm_(sel, block.narrow(0, l, s), beta: 0, alpha: 1);
-                    block.narrow(0, l, r).copy_(y.narrow(0, 0, r));
-                    block[_capacity].copy_(y[r]);
+                    y.addmm_(sel, block.narrow(0, 0, inputs), beta: 0, alpha: 1);
+                    block.narrow(0, l, r + 1).copy_(y.narrow(0, 0, r + 1));
+                    block[_capacity].copy_(y[r + 1]);
                 }
             }
-            _q[l + r].copy_(_q[m]);
             _arrow = true;
         }
 
-        // Orthogonality estimates carried to the new basis: W' = P^T W P with P the change of basis (identity on the
-        // locked vectors and on q_m, S_sel on the active block).
+        // The new basis is orthonormal to the rounding of the Gram matrix and of the combination (about sqrt(m) eps),
+        // except among the locked rows, which keep their estimates.
         int newCount = l + r + 1;
+        double level = _eps * Math.Sqrt(m + 1);
         var oldW = (double[,])_w.Clone();
-        double[] Column(int oldIndex, int newIndex)
-        {
-            // W' column newIndex: W[:, oldIndex] for locked / residual, W S_sel[:, a] for the new Ritz vectors.
-            var col = new double[m + 1];
-            if (newIndex < l || newIndex == l + r)
-                for (int i = 0; i <= m; i++) col[i] = oldW[i, oldIndex];
-            else
-            {
-                int a = newIndex - l;
-                for (int i = 0; i <= m; i++)
-                {
-                    double x = 0;
-                    for (int k = 0; k < s; k++) x += oldW[i, l + k] * sv[k, cols[a]];
-                    col[i] = x;
-                }
-            }
-            return col;
-        }
-        var mapped = new double[newCount][];
-        for (int c = 0; c < newCount; c++) mapped[c] = Column(c < l ? c : c == l + r ? m : -1, c);
-        var newW = new double[newCount, newCount];
-        for (int c = 0; c < newCount; c++)
-            for (int rr = 0; rr < newCount; rr++)
-            {
-                // Row transform of column c.
-                double x;
-                if (rr < l) x = mapped[c][rr];
-                else if (rr == l + r) x = mapped[c][m];
-                else
-                {
-                    int a = rr - l;
-                    x = 0;
-                    for (int k = 0; k < s; k++) x += sv[k, cols[a]] * mapped[c][l + k];
-                }
-                newW[rr, c] = x;
-            }
         Array.Clear(_w);
         for (int i = 0; i < newCount; i++)
             for (int k = 0; k < newCount; k++)
-            {
-                double x = i == k ? 1 : 0.5 * (newW[i, k] + newW[k, i]);
-                if (i != k && Math.Abs(x) < _eps) x = x >= 0 ? _eps : -_eps;
-                _w[i, k] = x;
-            }
+                _w[i, k] = i == k ? 1 : i < l && k < l ? oldW[i, k] : level;
 
-        // T' = diag(theta) with the arrow to q_m; locked rows keep their coupling for the recurrence only.
+        // T' = diag(theta) with the arrow to u; locked rows keep their diagonal.
         var oldT = (double[,])_t.Clone();
         Array.Clear(_t);
-        for (int i = 0; i < l; i++)
-        {
-            _t[i, i] = oldT[i, i];
-            for (int k = 0; k < l; k++) _t[i, k] = oldT[i, k];
-        }
+        for (int i = 0; i < l; i++) _t[i, i] = oldT[i, i];
         for (int a = 0; a < r; a++)
         {
             int i = l + a;
@@ -563,39 +585,45 @@ internal sealed class LanczosEngine : IDisposable
             _t[i, l + r] = _t[l + r, i] = coupling[cols[a]];
         }
         for (int a = 0; a < lockNew.Length; a++) _lockedResidual[l + a] = residual[lockNew[a]];
-        // A new Ritz vector y_a = sum_k S_ka q_k has A y_a = theta_a y_a + coupling_a q_m + f_a with f_a = F s_a (what the
-        // cycle's reorthogonalizations removed, combined as y_a combines the rows) plus the earlier Ritz vectors' own f,
-        // taken as independent of it. f_a is not in T', and after the restart the new Krylov vectors explore directions
-        // outside the basis that f_a points along, so every later product A q_j has an unsubtracted component of up to
-        // |f_a| along y_a. Not modelled (before), it kept G's restarted basis at both ends from start vector 4 at overlaps
-        // of 1e-8 with one retained Ritz vector one step after each reorthogonalization, against estimates of 1e-10.
-        var relation = new double[r];
-        for (int a = 0; a < r; a++)
-        {
-            double x = 0;
-            for (int k = 0; k < s; k++) x += sv[k, cols[a]] * sv[k, cols[a]] * _relation[l + k] * _relation[l + k];
-            for (int i = 0; i <= m; i++)
-            {
-                double g = 0;
-                for (int k = 0; k < s; k++) g += _removed[i, l + k] * sv[k, cols[a]];
-                x += g * g;
-            }
-            relation[a] = Math.Sqrt(x);
-        }
-        for (int i = l; i <= m; i++) _relation[i] = 0;
-        for (int a = 0; a < r; a++) _relation[l + a] = relation[a];
         Array.Clear(_removed);
+        _forceNext = false;
         Locked = l + lockNew.Length;
         Count = newCount;
         Restarted = true;
         Restarts++;
     }
 
+    private static LossLandscapeException Lost() =>
+        new("The Lanczos basis lost its orthogonality (its Gram matrix is not positive definite at a restart); run with full reorthogonalization (--reorth full).");
+
+    /// <summary>The Gram matrix of the first <paramref name="rows"/> basis rows, accumulated in float64.</summary>
+    private double[,] Gram(int rows)
+    {
+        if (RowCombination.TryGram(_q, rows) is { } fast) return fast;
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        long n = _op.Dimension;
+        var basis = _q.narrow(0, 0, rows);
+        var g = zeros(new long[] { rows, rows }, dtype: ScalarType.Float64, device: _op.Device);
+        long chunk = Math.Min(n, Math.Max(MinChunk, BufferBytes / (8L * rows)));
+        for (long start = 0; start < n; start += chunk)
+        {
+            using var inner = NewDisposeScope();
+            var b = basis.narrow(1, start, Math.Min(chunk, n - start)).to(ScalarType.Float64);
+            g.addmm_(b, b.t());
+        }
+        var flat = g.cpu().data<double>().ToArray();
+        var r = new double[rows, rows];
+        for (int i = 0; i < rows; i++)
+            for (int k = 0; k < rows; k++)
+                r[i, k] = 0.5 * (flat[i * rows + k] + flat[k * rows + i]);
+        return r;
+    }
+
     /// <summary>The engine's state at a step boundary (after <see cref="Advance"/>), without the basis.</summary>
     public EngineState Save() => new(Count, Locked, Applications, Restarts, Reorthogonalizations, TrailingBeta, Scale, Restarted, _forceNext,
         Flatten(_t, Count), Flatten(_w, Count), _lockedResidual.Take(Count).ToArray(), _arrow, _noiseSquares, _noiseSamples)
     {
-        Relations = _relation.Take(Count).ToArray(),
         Removed = Flatten(_removed, Count),
     };
 
@@ -638,10 +666,7 @@ internal sealed class LanczosEngine : IDisposable
         for (int i = 0; i < Count; i++) _lockedResidual[i] = s.LockedResiduals[i];
         // States written before the relation term was kept load without it (then they resume with zeros: correctly, but
         // not bit for bit as the run would have gone on).
-        Array.Clear(_relation);
         Array.Clear(_removed);
-        if (s.Relations is { } rel && rel.Length == Count)
-            for (int i = 0; i < Count; i++) _relation[i] = rel[i];
         if (s.Removed is { } rem && rem.Length == Count * Count)
             for (int i = 0; i < Count; i++)
                 for (int k = 0; k < Count; k++)
@@ -674,9 +699,6 @@ internal sealed record EngineState(int Count, int Locked, long Applications, int
     double Scale, bool Restarted, bool ForceNext, double[] T, double[] W, double[] LockedResiduals, bool Arrow = false,
     double NoiseSquares = 0, long NoiseSamples = 0)
 {
-    /// <summary>Per row, the size of a Ritz vector's Lanczos-relation residual |F s| (null in states written before it was kept).</summary>
-    public double[]? Relations { get; init; }
-
     /// <summary>What reorthogonalization removed since the last restart, row-major Count x Count (null in states written before it was kept).</summary>
     public double[]? Removed { get; init; }
 

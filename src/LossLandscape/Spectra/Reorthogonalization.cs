@@ -18,6 +18,6 @@ public enum Reorthogonalization
     /// </summary>
     Full,
 
-    /// <summary>The plain three-term recurrence (rounding brings spurious copies of converged eigenvalues).</summary>
+    /// <summary>The plain three-term recurrence (rounding brings spurious copies of converged eigenvalues); a restart takes the basis as orthonormal (the classical thick restart).</summary>
     None,
 }

@@ -7,7 +7,8 @@ using static TorchSharp.torch;
 namespace LossLandscape.Spectra;
 
 /// <summary>
-/// Y = C X over the rows of one contiguous CPU matrix, in place: outputs a = 0..r-1 are rows <c>outputs[a]</c> of the
+/// The thick restart's two passes over the basis, as SIMD loops on contiguous CPU float32/float64 matrices: the Gram
+/// matrix of its rows (<see cref="TryGram"/>), and Y = C X over its rows, in place (<see cref="TryCombine"/>): outputs a = 0..r-1 are rows <c>outputs[a]</c> of the
 /// matrix, inputs k = 0..s-1 are rows <c>first + k</c>, and an output row may be an input row (the thick restart's
 /// rotation of its basis into its own first rows), since each tile of columns is combined in registers and written only
 /// after all its outputs are formed.
@@ -20,8 +21,12 @@ namespace LossLandscape.Spectra;
 /// (sum_k C_ak x_k, fused multiply-adds in the vectors' own precision), so rounding is as in a GEMM.</para>
 /// <para>Tile: 2 SIMD vectors of columns times 8 outputs held in 16 accumulators; the 40 input rows of a tile are read from
 /// memory once (the first group of outputs prefetches the tile 512 bytes ahead in every row, since 40 separate streams
-/// are more than the hardware prefetcher follows: without it the loop took 15 ms) and from cache for the other groups.
-/// Columns are split over <see cref="get_num_threads"/> workers.</para>
+/// are more than the hardware prefetcher follows: without it the loop took 15 ms) and from cache for the other groups.</para>
+/// <para>Gram: blocks of 4 x 4 rows in 16 accumulators over 512 columns at a time (in cache for all the blocks), then
+/// summed in float64. A float32 BLAS product would sum hundreds of thousands of products in float32, and converting the
+/// basis to float64 for a DGEMM reads and writes it twice more; the restart needs the overlaps to a few eps, since the
+/// new basis is orthonormal only as far as they are right.</para>
+/// <para>Columns are split over <see cref="get_num_threads"/> workers (each with its own partial Gram matrix).</para>
 /// </remarks>
 internal static unsafe class RowCombination
 {
@@ -73,6 +78,124 @@ internal static unsafe class RowCombination
             default:
                 return false;
         }
+    }
+
+    /// <summary>
+    /// The Gram matrix X X^T of the first <paramref name="rows"/> rows of <paramref name="matrix"/>, accumulated in
+    /// float64: products summed in the vectors' own precision over blocks of 512 columns per lane (32 products in float32
+    /// lanes), then in float64, so that for unit rows each entry errs by a few eps of the dtype. Returns null where this
+    /// loop does not apply (as <see cref="TryCombine"/>).
+    /// </summary>
+    public static double[,]? TryGram(Tensor matrix, int rows)
+    {
+        if (Disabled || rows < 1) return null;
+        if (matrix.device_type != DeviceType.CPU || matrix.dim() != 2 || !matrix.is_contiguous() || rows > matrix.shape[0]) return null;
+        bool wide = Vector512.IsHardwareAccelerated;
+        if (!wide && !(Vector256.IsHardwareAccelerated && Fma.IsSupported)) return null;
+        long n = matrix.shape[1];
+        using var scope = NewDisposeScope();
+        switch (matrix.dtype)
+        {
+            case ScalarType.Float32:
+            {
+                using var storage = matrix.storage<float>();
+                var p = (float*)storage.data_ptr() + matrix.storage_offset();
+                return wide ? Gram<F32x16, Vector512<float>, float>(p, n, rows) : Gram<F32x8, Vector256<float>, float>(p, n, rows);
+            }
+            case ScalarType.Float64:
+            {
+                using var storage = matrix.storage<double>();
+                var p = (double*)storage.data_ptr() + matrix.storage_offset();
+                return wide ? Gram<F64x8, Vector512<double>, double>(p, n, rows) : Gram<F64x4, Vector256<double>, double>(p, n, rows);
+            }
+            default:
+                return null;
+        }
+    }
+
+    private const int GramBlock = 512;
+
+    private static double[,] Gram<TL, TV, T>(T* matrix, long n, int rows)
+        where TL : struct, ILanes<TV, T> where TV : struct where T : unmanaged
+    {
+        int w = TL.Count;
+        int parts = n < ParallelColumns ? 1 : Math.Clamp(get_num_threads(), 1, Environment.ProcessorCount);
+        long per = (n / parts + w - 1) / w * w;
+        var partial = new double[parts][];
+        var x = (IntPtr)matrix;
+        void Part(int i)
+        {
+            long start = Math.Min(n, i * per), end = i == parts - 1 ? n : Math.Min(n, start + per);
+            partial[i] = GramColumns<TL, TV, T>((T*)x, n, rows, start, end);
+        }
+        if (parts == 1) Part(0);
+        else Parallel.For(0, parts, Part);
+        var g = new double[rows, rows];
+        for (int i = 0; i < rows; i++)
+            for (int k = i; k < rows; k++)
+            {
+                double v = 0;
+                foreach (var p in partial) v += p[i * rows + k];
+                g[i, k] = g[k, i] = v;
+            }
+        return g;
+    }
+
+    // The upper triangle (row-major, rows x rows) of the Gram matrix over columns [start, end), in blocks of 4 x 4 rows.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static double[] GramColumns<TL, TV, T>(T* x, long ld, int rows, long start, long end)
+        where TL : struct, ILanes<TV, T> where TV : struct where T : unmanaged
+    {
+        int w = TL.Count;
+        var acc = new double[rows * rows];
+        int blocks = (rows + 3) / 4;
+        for (long c0 = start; c0 < end; c0 += GramBlock)
+        {
+            long len = Math.Min(GramBlock, end - c0);
+            long whole = len / w * w;
+            for (int bi = 0; bi < blocks; bi++)
+            {
+                // Rows past the last are read as the last row again; their products are dropped.
+                T* i0 = x + Math.Min(4 * bi, rows - 1) * ld + c0, i1 = x + Math.Min(4 * bi + 1, rows - 1) * ld + c0;
+                T* i2 = x + Math.Min(4 * bi + 2, rows - 1) * ld + c0, i3 = x + Math.Min(4 * bi + 3, rows - 1) * ld + c0;
+                for (int bk = bi; bk < blocks; bk++)
+                {
+                    T* k0 = x + Math.Min(4 * bk, rows - 1) * ld + c0, k1 = x + Math.Min(4 * bk + 1, rows - 1) * ld + c0;
+                    T* k2 = x + Math.Min(4 * bk + 2, rows - 1) * ld + c0, k3 = x + Math.Min(4 * bk + 3, rows - 1) * ld + c0;
+                    TV a00 = TL.Zero, a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+                    TV a20 = a00, a21 = a00, a22 = a00, a23 = a00, a30 = a00, a31 = a00, a32 = a00, a33 = a00;
+                    for (long c = 0; c < whole; c += w)
+                    {
+                        TV y0 = TL.Load(k0 + c), y1 = TL.Load(k1 + c), y2 = TL.Load(k2 + c), y3 = TL.Load(k3 + c);
+                        TV v = TL.Load(i0 + c);
+                        a00 = TL.Fma(v, y0, a00); a01 = TL.Fma(v, y1, a01); a02 = TL.Fma(v, y2, a02); a03 = TL.Fma(v, y3, a03);
+                        v = TL.Load(i1 + c);
+                        a10 = TL.Fma(v, y0, a10); a11 = TL.Fma(v, y1, a11); a12 = TL.Fma(v, y2, a12); a13 = TL.Fma(v, y3, a13);
+                        v = TL.Load(i2 + c);
+                        a20 = TL.Fma(v, y0, a20); a21 = TL.Fma(v, y1, a21); a22 = TL.Fma(v, y2, a22); a23 = TL.Fma(v, y3, a23);
+                        v = TL.Load(i3 + c);
+                        a30 = TL.Fma(v, y0, a30); a31 = TL.Fma(v, y1, a31); a32 = TL.Fma(v, y2, a32); a33 = TL.Fma(v, y3, a33);
+                    }
+                    void Add(int t, int u, TV a)
+                    {
+                        int i = 4 * bi + t, k = 4 * bk + u;
+                        if (i < rows && k < rows && i <= k) acc[i * rows + k] += TL.SumToDouble(a);
+                    }
+                    Add(0, 0, a00); Add(0, 1, a01); Add(0, 2, a02); Add(0, 3, a03);
+                    Add(1, 0, a10); Add(1, 1, a11); Add(1, 2, a12); Add(1, 3, a13);
+                    Add(2, 0, a20); Add(2, 1, a21); Add(2, 2, a22); Add(2, 3, a23);
+                    Add(3, 0, a30); Add(3, 1, a31); Add(3, 2, a32); Add(3, 3, a33);
+                }
+            }
+            // The columns of the last block past whole vectors, in float64.
+            for (long c = c0 + whole; c < c0 + len; c++)
+                for (int i = 0; i < rows; i++)
+                {
+                    double xi = TL.ToDouble(x[i * ld + c]);
+                    for (int k = i; k < rows; k++) acc[i * rows + k] += xi * TL.ToDouble(x[k * ld + c]);
+                }
+        }
+        return acc;
     }
 
     // C padded with zero rows to whole groups of outputs.
@@ -194,6 +317,8 @@ internal static unsafe class RowCombination
         static abstract void Store(TV v, T* p);
         static abstract TV Broadcast(T x);
         static abstract TV Fma(TV a, TV b, TV c);
+        static abstract double SumToDouble(TV v);
+        static abstract double ToDouble(T x);
 
         /// <summary>Prefetches the cache lines of <paramref name="bytes"/> bytes from p (never faults).</summary>
         static virtual void Prefetch(T* p, int bytes)
@@ -211,6 +336,12 @@ internal static unsafe class RowCombination
         public static void Store(Vector512<float> v, float* p) => v.Store(p);
         public static Vector512<float> Broadcast(float x) => Vector512.Create(x);
         public static Vector512<float> Fma(Vector512<float> a, Vector512<float> b, Vector512<float> c) => Vector512.FusedMultiplyAdd(a, b, c);
+        public static double SumToDouble(Vector512<float> v)
+        {
+            var (lo, hi) = Vector512.Widen(v);
+            return Vector512.Sum(lo) + Vector512.Sum(hi);
+        }
+        public static double ToDouble(float x) => x;
     }
 
     private struct F64x8 : ILanes<Vector512<double>, double>
@@ -221,6 +352,8 @@ internal static unsafe class RowCombination
         public static void Store(Vector512<double> v, double* p) => v.Store(p);
         public static Vector512<double> Broadcast(double x) => Vector512.Create(x);
         public static Vector512<double> Fma(Vector512<double> a, Vector512<double> b, Vector512<double> c) => Vector512.FusedMultiplyAdd(a, b, c);
+        public static double SumToDouble(Vector512<double> v) => Vector512.Sum(v);
+        public static double ToDouble(double x) => x;
     }
 
     private struct F32x8 : ILanes<Vector256<float>, float>
@@ -231,6 +364,12 @@ internal static unsafe class RowCombination
         public static void Store(Vector256<float> v, float* p) => v.Store(p);
         public static Vector256<float> Broadcast(float x) => Vector256.Create(x);
         public static Vector256<float> Fma(Vector256<float> a, Vector256<float> b, Vector256<float> c) => Vector256.FusedMultiplyAdd(a, b, c);
+        public static double SumToDouble(Vector256<float> v)
+        {
+            var (lo, hi) = Vector256.Widen(v);
+            return Vector256.Sum(lo) + Vector256.Sum(hi);
+        }
+        public static double ToDouble(float x) => x;
     }
 
     private struct F64x4 : ILanes<Vector256<double>, double>
@@ -241,5 +380,7 @@ internal static unsafe class RowCombination
         public static void Store(Vector256<double> v, double* p) => v.Store(p);
         public static Vector256<double> Broadcast(double x) => Vector256.Create(x);
         public static Vector256<double> Fma(Vector256<double> a, Vector256<double> b, Vector256<double> c) => Vector256.FusedMultiplyAdd(a, b, c);
+        public static double SumToDouble(Vector256<double> v) => Vector256.Sum(v);
+        public static double ToDouble(double x) => x;
     }
 }

@@ -53,6 +53,44 @@ public class RowCombinationTests
         }
     }
 
+    [Theory]
+    [InlineData(1, 7L)]
+    [InlineData(5, 33L)]
+    [InlineData(8, 512L)]
+    [InlineData(13, 1_000L)]
+    [InlineData(42, 70_003L)]
+    public void TryGram_IsTheGramMatrixOfTheFirstRows_ToAFewEpsOfTheDtype(int rows, long n)
+    {
+        // Rows of unit norm with overlaps of up to 1e-3 (a semi-orthogonal basis) and shifted entries, where a float32
+        // sum in sequence would err by far more; one row more in the matrix than asked for, which must not count.
+        foreach (var dtype in new[] { ScalarType.Float64, ScalarType.Float32 })
+        {
+            using var scope = NewDisposeScope();
+            var g = new Generator(23);
+            var basis = linalg.qr(randn(new long[] { n, rows + 1 }, dtype: ScalarType.Float64, generator: g)).Q.t();
+            var x = basis.add(randn(new long[] { rows + 1, n }, dtype: ScalarType.Float64, generator: g).mul_(1e-3 / Math.Sqrt(n))).add_(0.01);
+            x.div_(x.norm(1, keepdim: true));
+            var q = x.to(dtype).contiguous();
+            var exact = q.to(ScalarType.Float64).narrow(0, 0, rows);
+            // The reference by Torch's cascade sums in float64 (a product by BLAS errs by about as much as the loop).
+            var expected = stack(Enumerable.Range(0, rows).Select(i => exact.mul(exact[i]).sum(1)).ToArray());
+
+            var gram = RowCombination.TryGram(q, rows);
+
+            gram.Should().NotBeNull($"a contiguous CPU {dtype} matrix");
+            gram!.GetLength(0).Should().Be(rows);
+            double eps = dtype == ScalarType.Float64 ? 2.2e-16 : 1.2e-7;
+            double worst = 0;
+            for (int i = 0; i < rows; i++)
+                for (int k = 0; k < rows; k++)
+                {
+                    gram[i, k].Should().Be(gram[k, i], "symmetric");
+                    worst = Math.Max(worst, Math.Abs(gram[i, k] - expected[i, k].item<double>()));
+                }
+            worst.Should().BeLessThan(8 * eps, $"{dtype}, {rows} rows of {n}");
+        }
+    }
+
     [Fact]
     public void TryCombine_WhereItDoesNotApply_ReturnsFalse_AndWritesNothing()
     {
@@ -66,6 +104,8 @@ public class RowCombinationTests
         wide.eq(before).all().item<bool>().Should().BeTrue();
         var half = randn(3, 8).to(ScalarType.Float16);
         RowCombination.TryCombine(half, 0, 2, coefficients, new[] { 0 }).Should().BeFalse();
+        RowCombination.TryGram(t, 2).Should().BeNull();
+        RowCombination.TryGram(half, 2).Should().BeNull();
         RowCombination.Disabled = true;
         try
         {
