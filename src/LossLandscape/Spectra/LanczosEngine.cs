@@ -40,13 +40,6 @@ namespace LossLandscape.Spectra;
 /// </remarks>
 internal sealed class LanczosEngine : IDisposable
 {
-    // Without RowCombination, the restart's rotation runs over blocks of columns through a buffer of at most 8 MiB whatever n and r: small enough
-    // to come from the allocator's reused memory (below glibc's mmap threshold, 32 MiB at most) rather than from fresh
-    // pages, which cost about 2 ms per MiB to touch on a VM (a buffer of r x 2^18 columns went over 32 MiB from r = 32 and
-    // was mapped afresh at every restart); blocks of 2^14 columns at least. On 2 cores, blocks of 2^15 to 2^18 columns
-    // cost a restart's products about the same.
-    private const long BufferBytes = 8L << 20;
-    private const long MinChunk = 1 << 14;
     // Most values in the rows of a gap that partial reorthogonalization bridges (see Runs).
     private const long BridgeValues = 1 << 16;
     private readonly ISymmetricOperator _op;
@@ -462,7 +455,7 @@ internal sealed class LanczosEngine : IDisposable
             g = new double[m + 1, m + 1];
             for (int i = 0; i <= m; i++) g[i, i] = 1;
         }
-        else g = Gram(m + 1);
+        else g = RowCombination.Gram(_q, m + 1);
         var h = Matrix<double>.Build.Dense(m + 1, m, (i, k) => _t[i, k] + _removed[i, k]);
         var gram = Matrix<double>.Build.Dense(m + 1, m + 1, (i, k) => g[i, k]);
         var gBB = gram.SubMatrix(0, m, 0, m);
@@ -532,8 +525,7 @@ internal sealed class LanczosEngine : IDisposable
         using (no_grad())
         {
             // Over the rows 0..m in place (no second basis is allocated): the retained Ritz vectors into rows l..l+r-1,
-            // u into row l + r, and in the same product the arrow z = sum_a kappa_a y_a to u into the last row. Where the
-            // SIMD loop does not apply (another device or dtype), libtorch's product in column chunks through a buffer.
+            // u into row l + r, and in the same product the arrow z = sum_a kappa_a y_a to u into the last row.
             int inputs = m + 1, outs = r + 2;
             var coef = new double[outs * inputs];
             for (int a = 0; a < r; a++)
@@ -543,24 +535,7 @@ internal sealed class LanczosEngine : IDisposable
                     coef[(r + 1) * inputs + i] += ritz[i, cols[a]] * coupling[cols[a]];
                 }
             for (int i = 0; i <= m; i++) coef[r * inputs + i] = xu[i];
-            var outputs = Enumerable.Range(l, r + 1).Append(_capacity).ToArray();
-            if (!RowCombination.TryCombine(_q, 0, inputs, coef, outputs))
-            {
-                var sel = tensor(coef, new long[] { outs, inputs }, dtype: ScalarType.Float64).to(_op.DType, _op.Device);
-                long n = _op.Dimension;
-                long chunk = Math.Min(n, Math.Max(MinChunk, BufferBytes / (_q.ElementSize * outs)));
-                var buffer = empty(new long[] { outs, chunk }, dtype: _op.DType, device: _op.Device);
-                for (long start = 0; start < n; start += chunk)
-                {
-                    using var inner = NewDisposeScope();
-                    long len = Math.Min(chunk, n - start);
-                    var block = _q.narrow(1, start, len);
-                    var y = buffer.narrow(1, 0, len);
-                    y.addmm_(sel, block.narrow(0, 0, inputs), beta: 0, alpha: 1);
-                    block.narrow(0, l, r + 1).copy_(y.narrow(0, 0, r + 1));
-                    block[_capacity].copy_(y[r + 1]);
-                }
-            }
+            RowCombination.Combine(_q, 0, inputs, coef, Enumerable.Range(l, r + 1).Append(_capacity).ToArray());
             _arrow = true;
         }
 
@@ -595,30 +570,6 @@ internal sealed class LanczosEngine : IDisposable
 
     private static LossLandscapeException Lost() =>
         new("The Lanczos basis lost its orthogonality (its Gram matrix is not positive definite at a restart); run with full reorthogonalization (--reorth full).");
-
-    /// <summary>The Gram matrix of the first <paramref name="rows"/> basis rows, accumulated in float64.</summary>
-    private double[,] Gram(int rows)
-    {
-        if (RowCombination.TryGram(_q, rows) is { } fast) return fast;
-        using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
-        long n = _op.Dimension;
-        var basis = _q.narrow(0, 0, rows);
-        var g = zeros(new long[] { rows, rows }, dtype: ScalarType.Float64, device: _op.Device);
-        long chunk = Math.Min(n, Math.Max(MinChunk, BufferBytes / (8L * rows)));
-        for (long start = 0; start < n; start += chunk)
-        {
-            using var inner = NewDisposeScope();
-            var b = basis.narrow(1, start, Math.Min(chunk, n - start)).to(ScalarType.Float64);
-            g.addmm_(b, b.t());
-        }
-        var flat = g.cpu().data<double>().ToArray();
-        var r = new double[rows, rows];
-        for (int i = 0; i < rows; i++)
-            for (int k = 0; k < rows; k++)
-                r[i, k] = 0.5 * (flat[i * rows + k] + flat[k * rows + i]);
-        return r;
-    }
 
     /// <summary>The engine's state at a step boundary (after <see cref="Advance"/>), without the basis.</summary>
     public EngineState Save() => new(Count, Locked, Applications, Restarts, Reorthogonalizations, TrailingBeta, Scale, Restarted, _forceNext,
@@ -664,8 +615,8 @@ internal sealed class LanczosEngine : IDisposable
                 _w[i, k] = s.W[i * Count + k];
             }
         for (int i = 0; i < Count; i++) _lockedResidual[i] = s.LockedResiduals[i];
-        // States written before the relation term was kept load without it (then they resume with zeros: correctly, but
-        // not bit for bit as the run would have gone on).
+        // States written before what reorthogonalization removed was kept load with zeros: they resume correctly, but the
+        // next restart is not exact for that cycle, and not bit for bit as the run would have gone on.
         Array.Clear(_removed);
         if (s.Removed is { } rem && rem.Length == Count * Count)
             for (int i = 0; i < Count; i++)

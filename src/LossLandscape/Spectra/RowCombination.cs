@@ -39,6 +39,67 @@ internal static unsafe class RowCombination
     [ThreadStatic]
     internal static bool Disabled;
 
+    // Without the SIMD loops, libtorch's products run over blocks of columns through a buffer of at most 8 MiB whatever n
+    // and r: small enough to come from the allocator's reused memory (below glibc's mmap threshold, 32 MiB at most) rather
+    // than from fresh pages, which cost about 2 ms per MiB to touch on a VM (a buffer of r x 2^18 columns went over 32 MiB
+    // from r = 32 and was mapped afresh at every restart); blocks of 2^14 columns at least. On 2 cores, blocks of 2^15 to
+    // 2^18 columns cost a restart's products about the same.
+    private const long BufferBytes = 8L << 20;
+    private const long MinChunk = 1 << 14;
+
+    /// <summary>
+    /// Row a of C X into row <paramref name="outputs"/>[a], in place (as <see cref="TryCombine"/>): by the SIMD loop where it
+    /// applies, else (another device or dtype) by libtorch's product in column blocks through a buffer.
+    /// </summary>
+    public static void Combine(Tensor matrix, int first, int inputs, double[] coefficients, int[] outputs)
+    {
+        if (TryCombine(matrix, first, inputs, coefficients, outputs)) return;
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        int r = outputs.Length;
+        long n = matrix.shape[1];
+        var c = tensor(coefficients, new long[] { r, inputs }, dtype: ScalarType.Float64).to(matrix.dtype, matrix.device);
+        var rows = tensor(outputs.Select(o => (long)o).ToArray(), dtype: ScalarType.Int64).to(matrix.device);
+        long chunk = Math.Min(n, Math.Max(MinChunk, BufferBytes / (matrix.ElementSize * r)));
+        var buffer = empty(new long[] { r, chunk }, dtype: matrix.dtype, device: matrix.device);
+        for (long start = 0; start < n; start += chunk)
+        {
+            using var inner = NewDisposeScope();
+            long len = Math.Min(chunk, n - start);
+            var block = matrix.narrow(1, start, len);
+            var y = buffer.narrow(1, 0, len);
+            y.addmm_(c, block.narrow(0, first, inputs), beta: 0, alpha: 1);
+            block.index_copy_(0, rows, y);
+        }
+    }
+
+    /// <summary>
+    /// The Gram matrix of the first <paramref name="rows"/> rows, accumulated in float64 (as <see cref="TryGram"/>): by the
+    /// SIMD loop where it applies, else by libtorch's products of column blocks converted to float64.
+    /// </summary>
+    public static double[,] Gram(Tensor matrix, int rows)
+    {
+        if (TryGram(matrix, rows) is { } fast) return fast;
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        long n = matrix.shape[1];
+        var basis = matrix.narrow(0, 0, rows);
+        var g = zeros(new long[] { rows, rows }, dtype: ScalarType.Float64, device: matrix.device);
+        long chunk = Math.Min(n, Math.Max(MinChunk, BufferBytes / (8L * rows)));
+        for (long start = 0; start < n; start += chunk)
+        {
+            using var inner = NewDisposeScope();
+            var b = basis.narrow(1, start, Math.Min(chunk, n - start)).to(ScalarType.Float64);
+            g.addmm_(b, b.t());
+        }
+        var flat = g.cpu().data<double>().ToArray();
+        var result = new double[rows, rows];
+        for (int i = 0; i < rows; i++)
+            for (int k = 0; k < rows; k++)
+                result[i, k] = 0.5 * (flat[i * rows + k] + flat[k * rows + i]);
+        return result;
+    }
+
     /// <summary>
     /// Writes row a of C X into row <paramref name="outputs"/>[a] of <paramref name="matrix"/>, where X is rows
     /// [<paramref name="first"/>, <paramref name="first"/> + s) and C is <paramref name="coefficients"/> (r x s, row-major).
